@@ -1,0 +1,178 @@
+package dev.fastllm.gateway;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.fastllm.gateway.config.Deployment;
+import dev.fastllm.gateway.config.GatewayConfig;
+import dev.fastllm.gateway.limits.KeyRateLimiter;
+import dev.fastllm.gateway.metrics.GatewayMetrics;
+import dev.fastllm.gateway.mock.MockOptions;
+import dev.fastllm.gateway.mock.MockProvider;
+import dev.fastllm.gateway.proxy.ProxyService;
+import dev.fastllm.gateway.routing.RetryPolicy;
+import dev.fastllm.gateway.routing.Router;
+import dev.fastllm.gateway.server.Auth;
+import dev.fastllm.gateway.server.GatewayServer;
+import dev.fastllm.gateway.tokens.PromptTokenCounter;
+import dev.fastllm.gateway.upstream.UpstreamClient;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+
+import javax.net.ssl.SSLException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A running gateway: the config's deployments bound to their upstream pools, the hot-path components, and
+ * the HTTP server. Also starts the embedded mock provider when a deployment's {@code api_base} is
+ * {@code embedded:mock}.
+ */
+public final class Gateway implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(Gateway.class.getName());
+
+    private final GatewayConfig config;
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+    private final MockProvider mock;
+    private final Map<String, UpstreamClient> clients;
+    private final GatewayServer server;
+    private final KeyRateLimiter limiter;
+    private final List<ScheduledFuture<?>> housekeeping = new ArrayList<>();
+    private final int port;
+    private final String host;
+    private volatile boolean stopped;
+
+    private Gateway(GatewayConfig config, String host, int port, int ioThreads) throws InterruptedException {
+        this.config = config;
+        this.host = host;
+        this.boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        this.workers = new MultiThreadIoEventLoopGroup(ioThreads, NioIoHandler.newFactory());
+        boolean needsMock = config.deployments().stream().anyMatch(Deployment::embeddedMock);
+        this.mock = needsMock ? MockProvider.start("127.0.0.1", 0, new MockOptions()) : null;
+
+        SslContext ssl;
+        try {
+            ssl = SslContextBuilder.forClient().build();
+        } catch (SSLException e) {
+            throw new IllegalStateException("cannot create the TLS client context", e);
+        }
+        ObjectMapper json = new ObjectMapper();
+        GatewayMetrics metrics = new GatewayMetrics();
+        List<Deployment> bound = new ArrayList<>();
+        Map<String, UpstreamClient> byId = new LinkedHashMap<>();
+        for (Deployment d : config.deployments()) {
+            Deployment b = d.embeddedMock() ? d.withApiBase(mock.baseUri()) : d;
+            bound.add(b);
+            UpstreamClient client = new UpstreamClient(b, workers, config.server(), ssl);
+            byId.put(b.id(), client);
+            if (client.pool() != null) {
+                metrics.pool(b.id(), client.pool());
+            }
+        }
+        this.clients = Map.copyOf(byId);
+        GatewayConfig boundConfig = new GatewayConfig(List.copyOf(bound), config.router(), config.masterKey(),
+                config.virtualKeys(), config.server(), config.warnings());
+        this.limiter = new KeyRateLimiter();
+        Router router = new Router(boundConfig.groups(), boundConfig.router(), System.nanoTime());
+        RetryPolicy retry = new RetryPolicy(boundConfig.router(), boundConfig.server().maxRetryAfter());
+        ProxyService proxy = new ProxyService(boundConfig, clients, router, retry, limiter, new PromptTokenCounter(),
+                metrics, workers, json);
+        this.server = new GatewayServer(boss, workers, proxy, new Auth(boundConfig),
+                (int) config.server().maxRequestBytes(), json);
+        metrics.inFlight(server::inFlight);
+        this.port = server.start(host, port);
+
+        housekeeping.add(workers.scheduleWithFixedDelay(() -> limiter.evictIdle(System.currentTimeMillis()),
+                30, 30, TimeUnit.SECONDS));
+        long idleCheck = Math.max(1, Math.min(10, config.server().idleConnectionTimeout().toSeconds() / 2));
+        housekeeping.add(workers.scheduleWithFixedDelay(() -> clients.values().forEach(c -> {
+            if (c.pool() != null) {
+                c.pool().evictIdle();
+            }
+        }), idleCheck, idleCheck, TimeUnit.SECONDS));
+    }
+
+    /** Starts a gateway on {@code host:port} (port 0 picks a free port). */
+    public static Gateway start(GatewayConfig config, String host, int port) throws InterruptedException {
+        int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
+        Gateway g = new Gateway(config, host, port, threads);
+        for (String w : config.warnings()) {
+            LOG.log(System.Logger.Level.WARNING, "config: " + w);
+        }
+        for (Map.Entry<String, List<Deployment>> e : config.groups().entrySet()) {
+            LOG.log(System.Logger.Level.INFO, "model group " + e.getKey() + ": " + e.getValue().size()
+                    + " deployment(s), strategy " + config.router().routingStrategy());
+        }
+        LOG.log(System.Logger.Level.INFO, "gateway listening on http://" + host + ":" + g.port
+                + (g.mock != null ? " (embedded mock provider at " + g.mock.baseUri() + ")" : ""));
+        return g;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** {@code http://host:port} of the gateway. */
+    public URI baseUri() {
+        String h = host.equals("0.0.0.0") ? "127.0.0.1" : host;
+        return URI.create("http://" + h + ":" + port);
+    }
+
+    /** The embedded mock provider, if the config uses one. */
+    public MockProvider embeddedMock() {
+        return mock;
+    }
+
+    public GatewayConfig config() {
+        return config;
+    }
+
+    /**
+     * Graceful stop: stop accepting, let in-flight requests (streams included) finish within the config's
+     * drain timeout, then release everything.
+     *
+     * @return true when nothing in flight was cut off
+     */
+    public synchronized boolean drainAndStop() {
+        if (stopped) {
+            return true;
+        }
+        stopped = true;
+        boolean clean;
+        try {
+            clean = server.drain(config.server().drainTimeout());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            clean = false;
+        }
+        housekeeping.forEach(f -> f.cancel(false));
+        clients.values().forEach(UpstreamClient::close);
+        if (mock != null) {
+            mock.close();
+        }
+        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        if (!clean) {
+            LOG.log(System.Logger.Level.WARNING, "drain timeout: some requests were still in flight at shutdown");
+        }
+        return clean;
+    }
+
+    @Override
+    public void close() {
+        drainAndStop();
+    }
+
+    static Duration drainTimeout(GatewayConfig c) {
+        return c.server().drainTimeout();
+    }
+}

@@ -1,0 +1,204 @@
+package dev.fastllm.gateway.proxy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fastllm.gateway.config.Deployment;
+import dev.fastllm.gateway.config.GatewayConfig;
+import dev.fastllm.gateway.config.VirtualKey;
+import dev.fastllm.gateway.limits.KeyLimits;
+import dev.fastllm.gateway.limits.KeyRateLimiter;
+import dev.fastllm.gateway.limits.RateLimitDecision;
+import dev.fastllm.gateway.metrics.GatewayMetrics;
+import dev.fastllm.gateway.routing.RetryPolicy;
+import dev.fastllm.gateway.routing.Router;
+import dev.fastllm.gateway.server.Api;
+import dev.fastllm.gateway.server.ApiError;
+import dev.fastllm.gateway.server.HttpCall;
+import dev.fastllm.gateway.tokens.PromptTokenCounter;
+import dev.fastllm.gateway.upstream.UpstreamClient;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaders;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * The request path behind {@code /v1/chat/completions} and {@code /v1/embeddings}:
+ *
+ * <pre>
+ * validate body -> group exists, key may use it -> count prompt tokens (PromptTokenCounter)
+ *   -> context window check -> key limits (KeyRateLimiter.tryAcquire) -> ProxyCall: pick a deployment
+ *   (Router.pick), send over its pool (UpstreamClient), retry with backoff, then fallback groups
+ * </pre>
+ *
+ * Everything a request holds (its rate-limit slot, its deployment's in-flight count, its upstream
+ * connection) is released exactly once, whatever the outcome: see {@link ProxyCall}.
+ */
+public final class ProxyService implements Api {
+
+    final GatewayConfig config;
+    final Map<String, UpstreamClient> clients;
+    final Router router;
+    final RetryPolicy retryPolicy;
+    final KeyRateLimiter limiter;
+    final PromptTokenCounter tokens;
+    final GatewayMetrics metrics;
+    final ScheduledExecutorService timers;
+    final ObjectMapper json;
+    final Duration maxRetryAfter;
+    private final Map<String, List<Deployment>> groups;
+
+    public ProxyService(GatewayConfig config, Map<String, UpstreamClient> clients, Router router,
+                        RetryPolicy retryPolicy, KeyRateLimiter limiter, PromptTokenCounter tokens,
+                        GatewayMetrics metrics, ScheduledExecutorService timers, ObjectMapper json) {
+        this.config = config;
+        this.clients = clients;
+        this.router = router;
+        this.retryPolicy = retryPolicy;
+        this.limiter = limiter;
+        this.tokens = tokens;
+        this.metrics = metrics;
+        this.timers = timers;
+        this.json = json;
+        this.maxRetryAfter = config.server().maxRetryAfter();
+        this.groups = config.groups();
+    }
+
+    @Override
+    public void chatCompletions(HttpCall call, VirtualKey key) {
+        RequestValidator.Parsed parsed = RequestValidator.chat(json, call.body());
+        if (parsed.error() != null) {
+            call.respond(parsed.error());
+            return;
+        }
+        ObjectNode body = parsed.body();
+        String group = body.get("model").asText();
+        List<Deployment> deployments = accessible(call, key, group);
+        if (deployments == null) {
+            return;
+        }
+        int prompt = tokens.countChat(deployments.get(0).upstreamModel(), body.get("messages"), body.get("tools"));
+        JsonNode maxTokens = body.hasNonNull("max_completion_tokens") ? body.get("max_completion_tokens") : body.get("max_tokens");
+        long reserve = prompt + (maxTokens == null || maxTokens.isNull() ? 0 : maxTokens.asLong());
+        boolean stream = body.path("stream").asBoolean(false);
+        start(call, key, group, deployments, body, prompt, reserve, stream, "/chat/completions");
+    }
+
+    @Override
+    public void embeddings(HttpCall call, VirtualKey key) {
+        RequestValidator.Parsed parsed = RequestValidator.embeddings(json, call.body());
+        if (parsed.error() != null) {
+            call.respond(parsed.error());
+            return;
+        }
+        ObjectNode body = parsed.body();
+        String group = body.get("model").asText();
+        List<Deployment> deployments = accessible(call, key, group);
+        if (deployments == null) {
+            return;
+        }
+        int prompt = tokens.countEmbeddingInput(deployments.get(0).upstreamModel(), body.get("input"));
+        start(call, key, group, deployments, body, prompt, prompt, false, "/embeddings");
+    }
+
+    private List<Deployment> accessible(HttpCall call, VirtualKey key, String group) {
+        List<Deployment> deployments = groups.get(group);
+        if (deployments == null) {
+            call.respond(ApiError.notFound("The model '" + clip(group) + "' does not exist or you do not have access to it.",
+                    "model_not_found"));
+            return null;
+        }
+        if (!key.allows(group)) {
+            call.respond(new ApiError(403, "This key is not allowed to use model '" + clip(group) + "'.",
+                    "permission_error", "model", "model_not_allowed"));
+            return null;
+        }
+        call.modelGroup(group);
+        return deployments;
+    }
+
+    private void start(HttpCall call, VirtualKey key, String group, List<Deployment> deployments, ObjectNode body,
+                       int promptTokens, long reserve, boolean stream, String path) {
+        OptionalInt window = deployments.stream().map(Deployment::maxInputTokens)
+                .filter(OptionalInt::isPresent).mapToInt(OptionalInt::getAsInt).min().stream().findFirst();
+        if (window.isPresent() && promptTokens > window.getAsInt()) {
+            call.respond(ApiError.invalidRequest("This model's maximum context length is " + window.getAsInt()
+                    + " tokens. However, your messages resulted in " + promptTokens
+                    + " tokens. Please reduce the length of the messages.", "messages", "context_length_exceeded"));
+            return;
+        }
+        long now = System.currentTimeMillis();
+        HttpHeaders limitHeaders = null;
+        boolean limited = key.limited();
+        if (limited) {
+            KeyLimits limits = KeyLimits.of(key);
+            RateLimitDecision d = limiter.tryAcquire(key.key(), limits, reserve, now);
+            limitHeaders = rateLimitHeaders(d, limits);
+            if (!d.allowed()) {
+                String what = switch (d.rejectedBy()) {
+                    case REQUESTS -> "requests per minute (rpm_limit " + limits.rpm() + ")";
+                    case TOKENS -> "tokens per minute (tpm_limit " + limits.tpm() + ")";
+                    case PARALLEL -> "parallel requests (max_parallel_requests " + limits.maxParallel() + ")";
+                    default -> "limit";
+                };
+                call.respond(new ApiError(429, "Rate limit exceeded for this key: " + what + ". Retry after "
+                        + d.retryAfterSeconds() + " s.", "throttling_error", null, "429")
+                        .withRetryAfter(d.retryAfterSeconds()), limitHeaders);
+                return;
+            }
+        }
+        new ProxyCall(this, call, key, limited, group, body, promptTokens, reserve, now, stream, path, limitHeaders).begin();
+    }
+
+    static HttpHeaders rateLimitHeaders(RateLimitDecision d, KeyLimits limits) {
+        HttpHeaders h = new DefaultHttpHeaders();
+        if (limits.limitsRequests()) {
+            h.set("x-ratelimit-limit-requests", d.limitRequests());
+            h.set("x-ratelimit-remaining-requests", Math.max(0, d.remainingRequests()));
+        }
+        if (limits.limitsTokens()) {
+            h.set("x-ratelimit-limit-tokens", d.limitTokens());
+            h.set("x-ratelimit-remaining-tokens", Math.max(0, d.remainingTokens()));
+        }
+        return h;
+    }
+
+    @Override
+    public JsonNode models(VirtualKey key) {
+        ObjectNode root = json.createObjectNode().put("object", "list");
+        ArrayNode data = root.putArray("data");
+        long created = 1_700_000_000L;
+        for (String group : groups.keySet()) {
+            if (key.allows(group)) {
+                data.addObject().put("id", group).put("object", "model").put("created", created)
+                        .put("owned_by", "fast-llm-gateway");
+            }
+        }
+        return root;
+    }
+
+    @Override
+    public String metrics() {
+        return metrics.scrape();
+    }
+
+    @Override
+    public void requestEnded(HttpCall call) {
+        String route = call.path().endsWith("/chat/completions") ? "chat_completions"
+                : call.path().endsWith("/embeddings") ? "embeddings"
+                : call.path().endsWith("/models") ? "models" : "other";
+        if (!"other".equals(route) || call.status() >= 400) {
+            metrics.requestEnded(route, call.modelGroup(), call.status(), System.nanoTime() - call.startNanos());
+        }
+    }
+
+    static String clip(String s) {
+        String c = s.length() > 100 ? s.substring(0, 100) + "..." : s;
+        return c.replaceAll("[^\\x20-\\x7e]", "?");
+    }
+}

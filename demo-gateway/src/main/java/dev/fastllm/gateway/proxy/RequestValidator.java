@@ -1,0 +1,164 @@
+package dev.fastllm.gateway.proxy;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fastllm.gateway.server.ApiError;
+
+import java.io.IOException;
+import java.util.Set;
+
+/**
+ * Checks a client's JSON body before anything else happens, so a client mistake always answers 400 with
+ * an OpenAI-style error naming the parameter, never a 500 and never an upstream call.
+ */
+final class RequestValidator {
+
+    private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool", "function");
+
+    /** A validated request, or the error to answer. */
+    record Parsed(ObjectNode body, ApiError error) {
+    }
+
+    private RequestValidator() {
+    }
+
+    static Parsed chat(ObjectMapper json, byte[] bytes) {
+        Parsed p = object(json, bytes);
+        if (p.error() != null) {
+            return p;
+        }
+        ObjectNode body = p.body();
+        ApiError e = model(body);
+        if (e == null) {
+            e = messages(body.get("messages"));
+        }
+        if (e == null) {
+            e = optionalType(body, "stream", JsonNode::isBoolean, "a boolean");
+        }
+        if (e == null) {
+            e = optionalType(body, "max_tokens", n -> n.isIntegralNumber() && n.asLong() >= 1, "a positive integer");
+        }
+        if (e == null) {
+            e = optionalType(body, "max_completion_tokens", n -> n.isIntegralNumber() && n.asLong() >= 1, "a positive integer");
+        }
+        if (e == null) {
+            e = optionalType(body, "tools", JsonNode::isArray, "an array");
+        }
+        if (e == null) {
+            e = optionalType(body, "stream_options", JsonNode::isObject, "an object");
+        }
+        if (e == null) {
+            e = optionalType(body, "temperature", n -> n.isNumber() && n.asDouble() >= 0 && n.asDouble() <= 2, "a number from 0 to 2");
+        }
+        return e == null ? p : new Parsed(null, e);
+    }
+
+    static Parsed embeddings(ObjectMapper json, byte[] bytes) {
+        Parsed p = object(json, bytes);
+        if (p.error() != null) {
+            return p;
+        }
+        ObjectNode body = p.body();
+        ApiError e = model(body);
+        if (e == null) {
+            JsonNode input = body.get("input");
+            if (input == null || input.isNull()) {
+                e = ApiError.invalidRequest("Missing required parameter: 'input'.", "input", "missing_required_parameter");
+            } else if (input.isTextual()) {
+                e = null;
+            } else if (input.isArray() && !input.isEmpty()) {
+                for (JsonNode item : input) {
+                    if (!(item.isTextual() || item.isIntegralNumber() || item.isArray())) {
+                        e = invalidType("input", "a string, an array of strings, or arrays of token ids");
+                        break;
+                    }
+                }
+            } else {
+                e = invalidType("input", "a string or a non-empty array");
+            }
+        }
+        return e == null ? p : new Parsed(null, e);
+    }
+
+    private static Parsed object(ObjectMapper json, byte[] bytes) {
+        if (bytes.length == 0) {
+            return new Parsed(null, ApiError.invalidRequest("The request body is empty; send a JSON object.", null, "invalid_json"));
+        }
+        JsonNode node;
+        try {
+            node = json.readTree(bytes);
+        } catch (JacksonException e) {
+            return new Parsed(null, ApiError.invalidRequest("We could not parse the JSON body of your request: "
+                    + e.getOriginalMessage(), null, "invalid_json"));
+        } catch (IOException e) {
+            return new Parsed(null, ApiError.invalidRequest("We could not read the body of your request.", null, "invalid_json"));
+        }
+        if (!(node instanceof ObjectNode object)) {
+            return new Parsed(null, ApiError.invalidRequest("The request body must be a JSON object.", null, "invalid_json"));
+        }
+        return new Parsed(object, null);
+    }
+
+    private static ApiError model(ObjectNode body) {
+        JsonNode model = body.get("model");
+        if (model == null || model.isNull()) {
+            return ApiError.invalidRequest("Missing required parameter: 'model'.", "model", "missing_required_parameter");
+        }
+        if (!model.isTextual() || model.asText().isBlank()) {
+            return invalidType("model", "a non-empty string");
+        }
+        return null;
+    }
+
+    private static ApiError messages(JsonNode messages) {
+        if (messages == null || messages.isNull()) {
+            return ApiError.invalidRequest("Missing required parameter: 'messages'.", "messages", "missing_required_parameter");
+        }
+        if (!messages.isArray()) {
+            return invalidType("messages", "an array");
+        }
+        if (messages.isEmpty()) {
+            return ApiError.invalidRequest("'messages' must contain at least one message.", "messages", "empty_array");
+        }
+        for (int i = 0; i < messages.size(); i++) {
+            JsonNode m = messages.get(i);
+            String at = "messages[" + i + "]";
+            if (!m.isObject()) {
+                return invalidType(at, "an object");
+            }
+            JsonNode role = m.get("role");
+            if (role == null || !role.isTextual()) {
+                return ApiError.invalidRequest("Missing required parameter: '" + at + ".role'.", at + ".role",
+                        "missing_required_parameter");
+            }
+            if (!ROLES.contains(role.asText())) {
+                return ApiError.invalidRequest("Invalid value for '" + at + ".role': '" + clip(role.asText())
+                        + "'. Supported values are: " + ROLES + ".", at + ".role", "invalid_value");
+            }
+            JsonNode content = m.get("content");
+            if (content != null && !(content.isNull() || content.isTextual() || content.isArray())) {
+                return invalidType(at + ".content", "a string or an array of content parts");
+            }
+        }
+        return null;
+    }
+
+    private static ApiError optionalType(ObjectNode body, String field, java.util.function.Predicate<JsonNode> ok,
+                                         String expected) {
+        JsonNode n = body.get(field);
+        if (n == null || n.isNull() || ok.test(n)) {
+            return null;
+        }
+        return invalidType(field, expected);
+    }
+
+    private static ApiError invalidType(String field, String expected) {
+        return ApiError.invalidRequest("Invalid type for '" + field + "': expected " + expected + ".", field, "invalid_type");
+    }
+
+    private static String clip(String s) {
+        return s.length() > 40 ? s.substring(0, 40) + "..." : s;
+    }
+}

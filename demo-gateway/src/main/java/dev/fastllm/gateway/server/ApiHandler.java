@@ -1,0 +1,160 @@
+package dev.fastllm.gateway.server;
+
+import dev.fastllm.gateway.config.VirtualKey;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.QueryStringDecoder;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Map;
+
+/**
+ * Authenticates and dispatches requests by method and path. Answers HTTP-level mistakes itself (unknown
+ * path 404, wrong method 405, undecodable request 400, missing key 401). Requests pipelined on one
+ * connection are served in order, one at a time, so answers never interleave.
+ */
+final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+
+    private enum Route { CHAT, EMBEDDINGS, MODELS, LIVELINESS, READINESS, METRICS }
+
+    private static final Map<String, Route> ROUTES = Map.ofEntries(
+            Map.entry("/v1/chat/completions", Route.CHAT),
+            Map.entry("/chat/completions", Route.CHAT),
+            Map.entry("/v1/embeddings", Route.EMBEDDINGS),
+            Map.entry("/embeddings", Route.EMBEDDINGS),
+            Map.entry("/v1/models", Route.MODELS),
+            Map.entry("/models", Route.MODELS),
+            Map.entry("/health/liveliness", Route.LIVELINESS),
+            Map.entry("/health/liveness", Route.LIVELINESS),
+            Map.entry("/health/readiness", Route.READINESS),
+            Map.entry("/metrics", Route.METRICS));
+
+    private final GatewayServer server;
+    private final ArrayDeque<FullHttpRequest> queued = new ArrayDeque<>();
+    private boolean busy;
+
+    ApiHandler(GatewayServer server) {
+        this.server = server;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        if (busy) {
+            queued.add(request.retain());
+            return;
+        }
+        serve(ctx, request);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        FullHttpRequest r;
+        while ((r = queued.poll()) != null) {
+            r.release();
+        }
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // connection-level failure (reset by peer and the like): nothing to answer
+        ctx.close();
+    }
+
+    private void serve(ChannelHandlerContext ctx, FullHttpRequest request) {
+        busy = true;
+        server.requestStarted();
+        boolean keepAlive = HttpUtil.isKeepAlive(request) && request.decoderResult().isSuccess();
+        String path = new QueryStringDecoder(request.uri()).path();
+        byte[] body = ByteBufUtil.getBytes(request.content());
+        HttpCall call = new HttpCall(ctx, request.method(), path, request.headers(), body, keepAlive,
+                server.json(), done -> ctx.channel().eventLoop().execute(() -> ended(ctx, done)));
+        try {
+            dispatch(call, request);
+        } catch (RuntimeException e) {
+            System.getLogger(ApiHandler.class.getName()).log(System.Logger.Level.ERROR,
+                    "request to " + path + " failed inside the gateway", e);
+            call.respond(new ApiError(500, "internal gateway error", "api_error", null, "internal_error"));
+        }
+    }
+
+    private void ended(ChannelHandlerContext ctx, HttpCall call) {
+        server.requestEnded();
+        try {
+            server.api().requestEnded(call);
+        } catch (RuntimeException e) {
+            System.getLogger(ApiHandler.class.getName()).log(System.Logger.Level.WARNING, "metrics failed", e);
+        }
+        busy = false;
+        FullHttpRequest next = queued.poll();
+        if (next != null) {
+            try {
+                serve(ctx, next);
+            } finally {
+                next.release();
+            }
+        }
+    }
+
+    private void dispatch(HttpCall call, FullHttpRequest request) {
+        if (request.decoderResult().isFailure()) {
+            call.respond(ApiError.invalidRequest("Malformed HTTP request", null, "bad_request"));
+            return;
+        }
+        Route route = ROUTES.get(call.path());
+        if (route == null) {
+            call.respond(ApiError.notFound("Unknown path " + sanitize(call.path()), "unknown_url"));
+            return;
+        }
+        HttpMethod expected = switch (route) {
+            case CHAT, EMBEDDINGS -> HttpMethod.POST;
+            default -> HttpMethod.GET;
+        };
+        if (!expected.equals(request.method()) && !(expected == HttpMethod.GET && HttpMethod.HEAD.equals(request.method()))) {
+            HttpHeaders allow = new DefaultHttpHeaders().set(HttpHeaderNames.ALLOW, expected.name());
+            call.respond(new ApiError(405, "Method " + request.method().name() + " is not allowed on " + call.path()
+                    + "; use " + expected.name(), "invalid_request_error", null, "method_not_allowed"), allow);
+            return;
+        }
+        Api api = server.api();
+        switch (route) {
+            case LIVELINESS -> call.respondBytes(200, "\"I'm alive!\"".getBytes(StandardCharsets.UTF_8),
+                    "application/json", null);
+            case READINESS -> {
+                var status = server.json().createObjectNode()
+                        .put("status", server.draining() ? "draining" : "healthy");
+                call.respondJson(server.draining() ? 503 : 200, status, null);
+            }
+            case METRICS -> call.respondBytes(200, api.metrics().getBytes(StandardCharsets.UTF_8),
+                    "text/plain; version=0.0.4; charset=utf-8", null);
+            default -> {
+                VirtualKey key = server.auth().authenticate(request.headers());
+                if (key == null) {
+                    call.respond(ApiError.unauthorized(Auth.presentedKey(request.headers()) == null
+                            ? "Missing API key: pass it as 'Authorization: Bearer <key>' or 'x-api-key'"
+                            : "Invalid API key"));
+                    return;
+                }
+                switch (route) {
+                    case MODELS -> call.respondJson(200, api.models(key), null);
+                    case CHAT -> api.chatCompletions(call, key);
+                    case EMBEDDINGS -> api.embeddings(call, key);
+                    default -> throw new IllegalStateException(route.name());
+                }
+            }
+        }
+    }
+
+    private static String sanitize(String path) {
+        String p = path.length() > 200 ? path.substring(0, 200) + "..." : path;
+        return p.replaceAll("[^\\x20-\\x7e]", "?");
+    }
+}

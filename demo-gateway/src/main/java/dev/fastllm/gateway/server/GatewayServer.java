@@ -1,0 +1,169 @@
+package dev.fastllm.gateway.server;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.util.AttributeKey;
+import io.netty.util.concurrent.GlobalEventExecutor;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The gateway's HTTP/1.1 listener: a short Netty pipeline of handlers, each with one job.
+ *
+ * <pre>
+ * HttpServerCodec      bytes  &lt;-&gt; HTTP messages
+ * BodyLimit            aggregates a request body; over the limit answers 413 as OpenAI error JSON
+ * ApiHandler           authenticates, dispatches by path, answers errors, one request at a time per connection
+ * </pre>
+ *
+ * <p>{@link #drain(Duration)} stops accepting, lets every in-flight request (streams included) finish within
+ * the timeout, answers the rest of the keep-alive traffic with {@code Connection: close}, then closes.
+ */
+public final class GatewayServer {
+
+    private static final AttributeKey<Boolean> DRAINING = AttributeKey.valueOf("fastllm.draining");
+
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+    private final Api api;
+    private final Auth auth;
+    private final int maxRequestBytes;
+    private final ObjectMapper json;
+    private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private volatile boolean draining;
+    private Channel listener;
+
+    public GatewayServer(EventLoopGroup boss, EventLoopGroup workers, Api api, Auth auth, int maxRequestBytes,
+                         ObjectMapper json) {
+        this.boss = boss;
+        this.workers = workers;
+        this.api = api;
+        this.auth = auth;
+        this.maxRequestBytes = maxRequestBytes;
+        this.json = json;
+    }
+
+    /** Binds and starts serving; returns the bound port (useful with port 0). */
+    public int start(String host, int port) throws InterruptedException {
+        ServerBootstrap b = new ServerBootstrap()
+                .group(boss, workers)
+                .channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        if (draining) {
+                            ch.attr(DRAINING).set(Boolean.TRUE);
+                        }
+                        connections.add(ch);
+                        ch.pipeline().addLast("http", new HttpServerCodec());
+                        ch.pipeline().addLast("body-limit", new BodyLimit(maxRequestBytes, json));
+                        ch.pipeline().addLast("api", new ApiHandler(GatewayServer.this));
+                    }
+                });
+        listener = b.bind(host, port).sync().channel();
+        return ((InetSocketAddress) listener.localAddress()).getPort();
+    }
+
+    Api api() {
+        return api;
+    }
+
+    Auth auth() {
+        return auth;
+    }
+
+    ObjectMapper json() {
+        return json;
+    }
+
+    public boolean draining() {
+        return draining;
+    }
+
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    void requestStarted() {
+        inFlight.incrementAndGet();
+    }
+
+    void requestEnded() {
+        inFlight.decrementAndGet();
+    }
+
+    static boolean draining(Channel ch) {
+        return Boolean.TRUE.equals(ch.attr(DRAINING).get());
+    }
+
+    /**
+     * Graceful stop: no new connections, readiness turns 503, every request in flight (streams included) may
+     * finish within {@code timeout}; connections are then closed.
+     *
+     * @return true if every in-flight request finished in time
+     */
+    public boolean drain(Duration timeout) throws InterruptedException {
+        draining = true;
+        for (Channel ch : connections) {
+            ch.attr(DRAINING).set(Boolean.TRUE);
+        }
+        if (listener != null) {
+            listener.close().sync();
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+            TimeUnit.MILLISECONDS.sleep(10);
+        }
+        boolean clean = inFlight.get() == 0;
+        connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        return clean;
+    }
+
+    /** Aggregates request bodies and answers an oversized one with 413 and OpenAI error JSON. */
+    private static final class BodyLimit extends HttpObjectAggregator {
+        private final ObjectMapper json;
+
+        BodyLimit(int max, ObjectMapper json) {
+            super(max);
+            this.json = json;
+        }
+
+        @Override
+        protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) throws Exception {
+            ApiError e = new ApiError(413, "Request body exceeds " + maxContentLength() + " bytes",
+                    "invalid_request_error", null, "request_too_large");
+            byte[] bytes = json.writeValueAsBytes(e.toJson());
+            var response = new io.netty.handler.codec.http.DefaultFullHttpResponse(
+                    io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
+                    io.netty.handler.codec.http.HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+                    io.netty.buffer.Unpooled.wrappedBuffer(bytes));
+            response.headers().set(io.netty.handler.codec.http.HttpHeaderNames.CONTENT_TYPE, "application/json")
+                    .setInt(io.netty.handler.codec.http.HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+            boolean keepAlive = HttpUtil.isKeepAlive(oversized) && !draining(ctx.channel());
+            response.headers().set(io.netty.handler.codec.http.HttpHeaderNames.CONNECTION, keepAlive ? "keep-alive" : "close");
+            var write = ctx.writeAndFlush(response);
+            if (!keepAlive) {
+                write.addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+            }
+        }
+    }
+}
