@@ -4,6 +4,7 @@ import dev.fastllm.gateway.config.Deployment;
 import dev.fastllm.gateway.config.GatewayConfig;
 import dev.fastllm.gateway.config.RouterSettings;
 
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -230,7 +231,7 @@ public final class Router {
             this.failWindowStart = new long[n];
             this.failCount = new int[n];
             this.coolUntil = new long[n];
-            java.util.Arrays.fill(coolUntil, Long.MIN_VALUE);
+            Arrays.fill(coolUntil, Long.MIN_VALUE);
             this.candidates = new int[n];
         }
 
@@ -338,8 +339,8 @@ public final class Router {
             long current = Math.floorDiv(now, MINUTE_MILLIS);
             if (current > minute) {
                 minute = current;
-                java.util.Arrays.fill(minuteRequests, 0);
-                java.util.Arrays.fill(minuteTokens, 0);
+                Arrays.fill(minuteRequests, 0);
+                Arrays.fill(minuteTokens, 0);
             }
         }
 
