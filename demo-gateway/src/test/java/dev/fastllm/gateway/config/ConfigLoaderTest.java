@@ -638,6 +638,78 @@ class ConfigLoaderTest {
         assertEquals("sk-1234", config.masterKey());
     }
 
+    // ---- regressions ---------------------------------------------------------------------------
+
+    @Test
+    void anEmptyEnvironmentVariablesValueIsNotTheStringNull() {
+        // LiteLLM's own example configs leave values empty (REDIS_PASSWORD:) for the operator to fill in
+        GatewayConfig config = parse("""
+                environment_variables:
+                  EMPTY:
+                model_list:
+                  - model_name: m
+                    litellm_params: {model: openai/m, api_base: "http://h:1", api_key: os.environ/EMPTY}
+                """, Map.of("EMPTY", "from-process")::get);
+        assertEquals("from-process", config.deployments().get(0).apiKey());
+        assertWarnings(config, "environment_variables.EMPTY: no value; the process environment is used");
+
+        GatewayConfig unset = parse("""
+                environment_variables:
+                  EMPTY: ~
+                model_list:
+                  - model_name: m
+                    litellm_params: {model: openai/m, api_base: "http://h:1", api_key: os.environ/EMPTY}
+                """);
+        assertNull(unset.deployments().get(0).apiKey());
+        assertWarnings(unset, "environment_variables.EMPTY: no value; the process environment is used",
+                "model_list[0].litellm_params.api_key: environment variable EMPTY is not set");
+    }
+
+    @Test
+    void anEnvironmentVariablesValueMustBeAScalar() {
+        assertInvalid("environment_variables:\n  KEY: {nested: true}\n" + MODEL, "environment_variables.KEY");
+        assertInvalid("environment_variables:\n  KEY: [a, b]\n" + MODEL, "environment_variables.KEY");
+    }
+
+    @Test
+    void integerSettingsDoNotOverflow() {
+        String big = "3000000000"; // wraps to a negative int when narrowed without a check
+        assertInvalid("""
+                model_list:
+                  - {model_name: m, litellm_params: {model: openai/m, api_base: "http://h:1", max_parallel_requests: %s}}
+                """.formatted(big), "model_list[0].litellm_params.max_parallel_requests");
+        assertInvalid("""
+                model_list:
+                  - {model_name: m, litellm_params: {model: openai/m, api_base: "http://h:1"}, model_info: {max_input_tokens: %s}}
+                """.formatted(big), "model_list[0].model_info.max_input_tokens");
+        assertInvalid(MODEL + "virtual_keys: [{key: sk-1, max_parallel_requests: " + big + "}]\n",
+                "virtual_keys[0].max_parallel_requests");
+        GatewayConfig largest = parse("""
+                model_list:
+                  - {model_name: m, litellm_params: {model: openai/m, api_base: "http://h:1", max_parallel_requests: 2147483647}}
+                """);
+        assertEquals(Integer.MAX_VALUE, largest.deployments().get(0).maxParallelRequests());
+    }
+
+    @Test
+    void litellmSettingsFallbackProblemsNameLitellmSettings() {
+        assertInvalid(MODEL + "litellm_settings: {fallbacks: [{m: [nowhere]}]}\n", "litellm_settings.fallbacks.m");
+        GatewayConfig config = parse(MODEL + "litellm_settings: {fallbacks: [{ghost: [m]}]}\n");
+        assertWarnings(config, "litellm_settings.fallbacks: group 'ghost' has no deployments");
+        // a group that router_settings overrides is reported under router_settings
+        assertInvalid(MODEL + "litellm_settings: {fallbacks: [{m: [m]}]}\nrouter_settings: {fallbacks: [{m: [nowhere]}]}\n",
+                "router_settings.fallbacks.m");
+    }
+
+    @Test
+    void anEmptyMasterKeyIsAnError() {
+        // an empty master key would let "Authorization: Bearer " through
+        assertInvalid(MODEL + "general_settings: {master_key: ''}\n", "general_settings.master_key");
+        assertInvalid(MODEL + "general_settings: {master_key: '   '}\n", "general_settings.master_key");
+        assertInvalid(MODEL + "general_settings: {master_key: os.environ/EMPTY_MASTER}\nenvironment_variables: {EMPTY_MASTER: ''}\n",
+                "general_settings.master_key");
+    }
+
     // ---- helpers -------------------------------------------------------------------------------
 
     private static GatewayConfig parse(String yaml) {
