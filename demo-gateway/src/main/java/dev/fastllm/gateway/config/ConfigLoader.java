@@ -66,6 +66,8 @@ public final class ConfigLoader {
     private final Function<String, String> environment;
     private final List<String> warnings = new ArrayList<>();
     private final Map<String, String> fileEnvironment = new HashMap<>();
+    /** For each fallback source group, the setting that defined it, so that messages name the right field. */
+    private final Map<String, String> fallbackSource = new HashMap<>();
 
     private ConfigLoader(Function<String, String> environment) {
         this.environment = environment;
@@ -116,7 +118,14 @@ public final class ConfigLoader {
         JsonNode env = root.path("environment_variables");
         if (!env.isMissingNode() && !env.isNull()) {
             requireObject(env, "environment_variables");
-            env.fields().forEachRemaining(e -> fileEnvironment.put(e.getKey(), e.getValue().asText()));
+            env.fields().forEachRemaining(e -> {
+                String at = "environment_variables." + e.getKey();
+                if (e.getValue().isNull()) {
+                    warnings.add(at + ": no value; the process environment is used");
+                } else {
+                    fileEnvironment.put(e.getKey(), string(e.getValue(), at));
+                }
+            });
         }
 
         JsonNode litellm = section(root, "litellm_settings", LITELLM);
@@ -128,17 +137,21 @@ public final class ConfigLoader {
         ServerSettings server = readServer(gateway);
         List<Deployment> deployments = readDeployments(root.path("model_list"), router);
         String masterKey = optionalSecret(general.path("master_key"), "general_settings.master_key");
+        if (masterKey != null && masterKey.isBlank()) {
+            throw new ConfigException("general_settings.master_key: must not be empty");
+        }
         List<VirtualKey> keys = readKeys(root.path("virtual_keys"));
 
         Set<String> groups = new HashSet<>();
         deployments.forEach(d -> groups.add(d.group()));
         router.fallbacks().forEach((from, to) -> {
+            String field = fallbackSource.get(from);
             if (!groups.contains(from)) {
-                warnings.add("router_settings.fallbacks: group '" + from + "' has no deployments");
+                warnings.add(field + ": group '" + from + "' has no deployments");
             }
             for (String g : to) {
                 if (!groups.contains(g)) {
-                    throw new ConfigException("router_settings.fallbacks." + from + ": fallback group '" + g
+                    throw new ConfigException(field + "." + from + ": fallback group '" + g
                             + "' has no deployments in model_list");
                 }
             }
@@ -228,6 +241,7 @@ public final class ConfigLoader {
                     throw new ConfigException(at + "." + e.getKey() + ": expected a list of model groups");
                 }
                 result.put(e.getKey(), List.copyOf(targets));
+                fallbackSource.put(e.getKey(), field);
             }
         }
         return result;
@@ -304,7 +318,7 @@ public final class ConfigLoader {
             Duration timeout = present(params.path("timeout"))
                     ? seconds(params.path("timeout"), pAt + ".timeout", false) : router.timeout();
             int maxParallel = present(params.path("max_parallel_requests"))
-                    ? (int) positiveLong(params.path("max_parallel_requests"), pAt + ".max_parallel_requests")
+                    ? positiveInt(params.path("max_parallel_requests"), pAt + ".max_parallel_requests")
                     : DEFAULT_MAX_PARALLEL;
 
             String id = group + "-" + i;
@@ -321,7 +335,7 @@ public final class ConfigLoader {
                     }
                 }
                 if (present(info.path("max_input_tokens"))) {
-                    maxInput = OptionalInt.of((int) positiveLong(info.path("max_input_tokens"), iAt + ".max_input_tokens"));
+                    maxInput = OptionalInt.of(positiveInt(info.path("max_input_tokens"), iAt + ".max_input_tokens"));
                 }
             }
             if (!ids.add(id)) {
@@ -358,7 +372,7 @@ public final class ConfigLoader {
             OptionalLong rpm = optionalNonNegative(k.path("rpm_limit"), at + ".rpm_limit");
             OptionalLong tpm = optionalNonNegative(k.path("tpm_limit"), at + ".tpm_limit");
             OptionalInt parallel = present(k.path("max_parallel_requests"))
-                    ? OptionalInt.of((int) positiveLong(k.path("max_parallel_requests"), at + ".max_parallel_requests"))
+                    ? OptionalInt.of(positiveInt(k.path("max_parallel_requests"), at + ".max_parallel_requests"))
                     : OptionalInt.empty();
             Set<String> models = new LinkedHashSet<>();
             JsonNode m = k.path("models");
@@ -482,6 +496,14 @@ public final class ConfigLoader {
             throw new ConfigException(field + ": expected a positive integer, got " + v);
         }
         return v;
+    }
+
+    private static int positiveInt(JsonNode node, String field) {
+        long v = positiveLong(node, field);
+        if (v > Integer.MAX_VALUE) {
+            throw new ConfigException(field + ": expected a positive integer up to " + Integer.MAX_VALUE + ", got " + v);
+        }
+        return (int) v;
     }
 
     private static OptionalLong optionalNonNegative(JsonNode node, String field) {
