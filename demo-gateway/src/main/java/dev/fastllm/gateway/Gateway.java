@@ -22,7 +22,6 @@ import io.netty.handler.ssl.SslContextBuilder;
 
 import javax.net.ssl.SSLException;
 import java.net.URI;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -84,14 +83,18 @@ public final class Gateway implements AutoCloseable {
         this.limiter = new KeyRateLimiter();
         Router router = new Router(boundConfig.groups(), boundConfig.router(), System.nanoTime());
         RetryPolicy retry = new RetryPolicy(boundConfig.router(), boundConfig.server().maxRetryAfter());
-        ProxyService proxy = new ProxyService(boundConfig, clients, router, retry, limiter, new PromptTokenCounter(),
+        PromptTokenCounter tokens = new PromptTokenCounter();
+        // load both vocabularies now rather than on the first request
+        tokens.countText(PromptTokenCounter.O200K_BASE, "warm up");
+        tokens.countText(PromptTokenCounter.CL100K_BASE, "warm up");
+        ProxyService proxy = new ProxyService(boundConfig, clients, router, retry, limiter, tokens,
                 metrics, workers, json);
         this.server = new GatewayServer(boss, workers, proxy, new Auth(boundConfig),
                 (int) config.server().maxRequestBytes(), json);
         metrics.inFlight(server::inFlight);
         this.port = server.start(host, port);
 
-        housekeeping.add(workers.scheduleWithFixedDelay(() -> limiter.evictIdle(System.currentTimeMillis()),
+        housekeeping.add(workers.scheduleWithFixedDelay(() -> limiter.evictIdle(System.nanoTime() / 1_000_000),
                 30, 30, TimeUnit.SECONDS));
         long idleCheck = Math.max(1, Math.min(10, config.server().idleConnectionTimeout().toSeconds() / 2));
         housekeeping.add(workers.scheduleWithFixedDelay(() -> clients.values().forEach(c -> {
@@ -170,9 +173,5 @@ public final class Gateway implements AutoCloseable {
     @Override
     public void close() {
         drainAndStop();
-    }
-
-    static Duration drainTimeout(GatewayConfig c) {
-        return c.server().drainTimeout();
     }
 }

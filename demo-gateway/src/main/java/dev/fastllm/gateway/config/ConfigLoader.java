@@ -136,7 +136,13 @@ public final class ConfigLoader {
         RouterSettings router = readRouter(routerNode, litellm);
         ServerSettings server = readServer(gateway);
         List<Deployment> deployments = readDeployments(root.path("model_list"), router);
-        String masterKey = optionalSecret(general.path("master_key"), "general_settings.master_key");
+        JsonNode masterNode = general.path("master_key");
+        String masterKey = optionalSecret(masterNode, "general_settings.master_key");
+        if (present(masterNode) && masterKey == null) {
+            // an unset os.environ reference must not silently turn authentication off
+            throw new ConfigException("general_settings.master_key: " + masterNode.asText()
+                    + " refers to an environment variable that is not set");
+        }
         if (masterKey != null && masterKey.isBlank()) {
             throw new ConfigException("general_settings.master_key: must not be empty");
         }

@@ -10,7 +10,7 @@ import java.util.OptionalLong;
  * {@code model_name}) form one load-balanced model group.
  *
  * @param group            the model group clients ask for ({@code model_name})
- * @param id               unique id ({@code model_info.id}, else generated as {@code group#index})
+ * @param id               unique id ({@code model_info.id}, else generated as {@code group-index})
  * @param provider         provider prefix of {@code litellm_params.model} ({@code openai} when absent)
  * @param upstreamModel    model name sent upstream ({@code litellm_params.model} without its provider prefix)
  * @param apiBase          base URI ending before {@code /chat/completions}, e.g. {@code http://127.0.0.1:8080/v1};

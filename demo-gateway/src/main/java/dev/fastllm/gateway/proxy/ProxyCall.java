@@ -215,7 +215,7 @@ final class ProxyCall {
 
     private void reconcile(long totalTokens) {
         if (limited && totalTokens >= 0) {
-            service.limiter.reconcile(key.key(), reservedTokens, totalTokens, acquiredAtMillis, System.currentTimeMillis());
+            service.limiter.reconcile(key.key(), reservedTokens, totalTokens, acquiredAtMillis, ProxyService.limiterClock());
         }
     }
 

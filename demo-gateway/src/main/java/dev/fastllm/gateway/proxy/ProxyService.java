@@ -132,7 +132,7 @@ public final class ProxyService implements Api {
                     + " tokens. Please reduce the length of the messages.", "messages", "context_length_exceeded"));
             return;
         }
-        long now = System.currentTimeMillis();
+        long now = limiterClock();
         HttpHeaders limitHeaders = null;
         boolean limited = key.limited();
         if (limited) {
@@ -153,6 +153,11 @@ public final class ProxyService implements Api {
             }
         }
         new ProxyCall(this, call, key, limited, group, body, promptTokens, reserve, now, stream, path, limitHeaders).begin();
+    }
+
+    /** The key limiter's clock: monotonic milliseconds, immune to wall-clock steps. */
+    static long limiterClock() {
+        return System.nanoTime() / 1_000_000;
     }
 
     static HttpHeaders rateLimitHeaders(RateLimitDecision d, KeyLimits limits) {

@@ -1,20 +1,28 @@
 package dev.fastllm.gateway.server;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.GlobalEventExecutor;
 
@@ -148,22 +156,46 @@ public final class GatewayServer {
         }
 
         @Override
-        protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) throws Exception {
-            ApiError e = new ApiError(413, "Request body exceeds " + maxContentLength() + " bytes",
-                    "invalid_request_error", null, "request_too_large");
-            byte[] bytes = json.writeValueAsBytes(e.toJson());
-            var response = new io.netty.handler.codec.http.DefaultFullHttpResponse(
-                    io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
-                    io.netty.handler.codec.http.HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
-                    io.netty.buffer.Unpooled.wrappedBuffer(bytes));
-            response.headers().set(io.netty.handler.codec.http.HttpHeaderNames.CONTENT_TYPE, "application/json")
-                    .setInt(io.netty.handler.codec.http.HttpHeaderNames.CONTENT_LENGTH, bytes.length);
-            boolean keepAlive = HttpUtil.isKeepAlive(oversized) && !draining(ctx.channel());
-            response.headers().set(io.netty.handler.codec.http.HttpHeaderNames.CONNECTION, keepAlive ? "keep-alive" : "close");
-            var write = ctx.writeAndFlush(response);
-            if (!keepAlive) {
-                write.addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+        protected Object newContinueResponse(HttpMessage start, int maxContentLength,
+                                             ChannelPipeline pipeline) {
+            Object answer = super.newContinueResponse(start, maxContentLength, pipeline);
+            if (answer instanceof FullHttpResponse r && r.status().code() >= 400) {
+                int code = r.status().code();
+                r.release();
+                return code == 413 ? tooLarge(HttpUtil.isKeepAlive(start)) : json(new ApiError(417,
+                        "Unsupported Expect header", "invalid_request_error", null, "expectation_failed"), false);
             }
+            return answer;
+        }
+
+        @Override
+        protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
+            boolean keepAlive = HttpUtil.isKeepAlive(oversized) && !draining(ctx.channel());
+            var write = ctx.writeAndFlush(tooLarge(keepAlive));
+            if (!keepAlive) {
+                write.addListener(ChannelFutureListener.CLOSE);
+            }
+        }
+
+        private FullHttpResponse tooLarge(boolean keepAlive) {
+            return json(new ApiError(413, "Request body exceeds " + maxContentLength() + " bytes",
+                    "invalid_request_error", null, "request_too_large"), keepAlive);
+        }
+
+        private FullHttpResponse json(ApiError e, boolean keepAlive) {
+            byte[] bytes;
+            try {
+                bytes = json.writeValueAsBytes(e.toJson());
+            } catch (JsonProcessingException ex) {
+                throw new IllegalStateException(ex);
+            }
+            var response = new DefaultFullHttpResponse(
+                    HttpVersion.HTTP_1_1, e.httpStatus(),
+                    Unpooled.wrappedBuffer(bytes));
+            response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json")
+                    .setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length)
+                    .set(HttpHeaderNames.CONNECTION, keepAlive ? "keep-alive" : "close");
+            return response;
         }
     }
 }

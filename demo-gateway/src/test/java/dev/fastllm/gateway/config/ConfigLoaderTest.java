@@ -241,19 +241,20 @@ class ConfigLoaderTest {
                 model_list:
                   - model_name: m
                     litellm_params: {model: azure/m, api_base: os.environ/NO_BASE, api_key: os.environ/NO_KEY}
-                general_settings:
-                  master_key: os.environ/NO_MASTER
                 """);
         Deployment d = config.deployments().get(0);
         assertNull(d.apiKey());
         assertNull(d.apiBase());
-        assertNull(config.masterKey());
         assertWarnings(config,
                 "model_list[0].litellm_params.api_base: environment variable NO_BASE is not set",
                 "model_list[0].litellm_params.model: provider 'azure' is served as OpenAI-compatible; it has no "
                         + "api_base, so requests to it will fail",
-                "model_list[0].litellm_params.api_key: environment variable NO_KEY is not set",
-                "general_settings.master_key: environment variable NO_MASTER is not set");
+                "model_list[0].litellm_params.api_key: environment variable NO_KEY is not set");
+    }
+
+    @Test
+    void anUnsetMasterKeyVariableFailsInsteadOfTurningAuthOff() {
+        assertInvalid(MODEL + "general_settings:\n  master_key: os.environ/NO_MASTER\n", "general_settings.master_key");
     }
 
     @Test
