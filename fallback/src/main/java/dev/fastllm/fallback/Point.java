@@ -129,7 +129,7 @@ public final class Point {
             int admitted = breaker.admit();
             if (admitted == Breaker.REFUSE) {
                 originalCalls.increment();
-                return ORIGINAL | sampleBit(ThreadLocalRandom.current().nextLong());
+                return sampleThreshold == 0 ? ORIGINAL : ORIGINAL | sampleBit(ThreadLocalRandom.current().nextLong());
             }
             if (admitted == Breaker.ALLOW_TRIAL) {
                 trial = TRIAL;

@@ -124,7 +124,10 @@ public final class Points {
         p.setLatencySamplePercent(s.latencySamplePercent());
     }
 
-    /** Applies new settings to every declared point and to points declared from now on. */
+    /**
+     * Applies new settings to every declared point and to points declared from now on. Flags set over JMX
+     * are replaced by what the settings say.
+     */
     public void configure(Settings newSettings) {
         synchronized (this) {
             settings = newSettings;

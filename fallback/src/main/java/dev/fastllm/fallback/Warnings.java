@@ -9,6 +9,9 @@ public interface Warnings {
 
     void warn(String message);
 
+    /** Drops every warning (benchmarks; tests use a recording sink instead). */
+    Warnings NONE = new Discard();
+
     /** Writes to standard error. */
     Warnings STDERR = new StderrWarnings();
 
@@ -24,6 +27,16 @@ public interface Warnings {
             } catch (Throwable ignored) {
                 // never let a warning hurt the application
             }
+        }
+    }
+
+    /** Drops warnings. */
+    final class Discard implements Warnings {
+        private Discard() {
+        }
+
+        @Override
+        public void warn(String message) {
         }
     }
 }
