@@ -13,8 +13,11 @@ import javax.management.MBeanServer;
 
 /**
  * What the agent's {@code premain} starts: reads the settings, applies them to the registry of points,
- * binds the metrics, serves them if {@code FAST_LLM_METRICS_PORT} is set, and registers the MBeans.
- * Every step that fails is reported through {@link Warnings} and skipped; {@link #start} never throws.
+ * binds the metrics and serves them if {@code FAST_LLM_METRICS_PORT} is set. MBeans are registered by a
+ * separate call, {@link #registerMBeans}, because creating the platform MBean server loads
+ * {@code java.util.logging.LogManager}: done in {@code premain} it would fix the log manager before an
+ * application that sets {@code java.util.logging.manager} in its own {@code main} can choose it.
+ * Every step that fails is reported through {@link Warnings} and skipped; nothing here throws.
  */
 public final class FallbackRuntime implements AutoCloseable {
 
@@ -35,19 +38,14 @@ public final class FallbackRuntime implements AutoCloseable {
 
     /**
      * Starts with the process-wide {@link Points#global()} registry, the real system properties and
-     * environment, warnings on standard error, and MBeans on the platform MBean server.
+     * environment, and warnings on standard error. Call {@link #registerMBeans} for JMX.
      */
     public static FallbackRuntime start(String agentArgs) {
         Warnings w = Warnings.STDERR;
-        FallbackRuntime r = start(Points.global(), Settings.fromSystem(agentArgs, w), w);
-        r.registerMBeans(null);
-        return r;
+        return start(Points.global(), Settings.fromSystem(agentArgs, w), w);
     }
 
-    /**
-     * Starts on the given registry and settings without JMX ({@link #registerMBeans} adds it, possibly later:
-     * an agent may prefer not to create the platform MBean server before the application does).
-     */
+    /** Starts on the given registry and settings (without JMX, see {@link #registerMBeans}). */
     public static FallbackRuntime start(Points points, Settings settings, Warnings warnings) {
         Warnings w = warnings == null ? Warnings.STDERR : warnings;
         try {
@@ -74,7 +72,11 @@ public final class FallbackRuntime implements AutoCloseable {
         return new FallbackRuntime(points, settings, w, registry, endpoint);
     }
 
-    /** Registers one MBean per point, now and for points declared later; null means the platform server. */
+    /**
+     * Registers one MBean per point, now and for points declared later; null means the platform server.
+     * The agent should call this once the application has started (e.g. from a daemon thread after a short
+     * delay, or when the application first creates the platform server), not in {@code premain}.
+     */
     public void registerMBeans(MBeanServer server) {
         try {
             PointMBeans.register(server == null ? ManagementFactory.getPlatformMBeanServer() : server, points);

@@ -21,6 +21,11 @@ public final class BootstrapProbe {
         try (FallbackRuntime r = FallbackRuntime.start(Points.global(),
                 Settings.load("tokens=on,metrics.port=0", null, null, Warnings.STDERR), Warnings.STDERR)) {
             r.registerMBeans(null);
+            javax.management.MBeanServer server = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+            javax.management.ObjectName name = dev.fastllm.fallback.jmx.PointMBeans.objectName("probe.tokens");
+            if (!"on".equals(server.getAttribute(name, "Flag"))) {
+                throw new AssertionError("MBean not readable");
+            }
             int n = p.callInt("abc", String::length, s -> -1);
             if (n != 3 || p.calls(Path.FAST) != 1) {
                 throw new AssertionError("dispatch failed");
