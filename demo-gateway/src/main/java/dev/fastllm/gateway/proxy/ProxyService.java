@@ -73,7 +73,7 @@ public final class ProxyService implements Api {
     public void chatCompletions(HttpCall call, VirtualKey key) {
         RequestValidator.Parsed parsed = RequestValidator.chat(json, call.body());
         if (parsed.error() != null) {
-            call.respond(parsed.error());
+            refuse(call, key, parsed.error());
             return;
         }
         ObjectNode body = parsed.body();
@@ -93,7 +93,7 @@ public final class ProxyService implements Api {
     public void embeddings(HttpCall call, VirtualKey key) {
         RequestValidator.Parsed parsed = RequestValidator.embeddings(json, call.body());
         if (parsed.error() != null) {
-            call.respond(parsed.error());
+            refuse(call, key, parsed.error());
             return;
         }
         ObjectNode body = parsed.body();
@@ -109,12 +109,12 @@ public final class ProxyService implements Api {
     private List<Deployment> accessible(HttpCall call, VirtualKey key, String group) {
         List<Deployment> deployments = groups.get(group);
         if (deployments == null) {
-            call.respond(ApiError.notFound("The model '" + clip(group) + "' does not exist or you do not have access to it.",
+            refuse(call, key, ApiError.notFound("The model '" + clip(group) + "' does not exist or you do not have access to it.",
                     "model_not_found"));
             return null;
         }
         if (!key.allows(group)) {
-            call.respond(new ApiError(403, "This key is not allowed to use model '" + clip(group) + "'.",
+            refuse(call, key, new ApiError(403, "This key is not allowed to use model '" + clip(group) + "'.",
                     "permission_error", "model", "model_not_allowed"));
             return null;
         }
@@ -127,7 +127,7 @@ public final class ProxyService implements Api {
         OptionalInt window = deployments.stream().map(Deployment::maxInputTokens)
                 .filter(OptionalInt::isPresent).mapToInt(OptionalInt::getAsInt).min().stream().findFirst();
         if (window.isPresent() && promptTokens > window.getAsInt()) {
-            call.respond(ApiError.invalidRequest("This model's maximum context length is " + window.getAsInt()
+            refuse(call, key, ApiError.invalidRequest("This model's maximum context length is " + window.getAsInt()
                     + " tokens. However, your messages resulted in " + promptTokens
                     + " tokens. Please reduce the length of the messages.", "messages", "context_length_exceeded"));
             return;
@@ -158,6 +158,16 @@ public final class ProxyService implements Api {
     /** The key limiter's clock: monotonic milliseconds, immune to wall-clock steps. */
     static long limiterClock() {
         return System.nanoTime() / 1_000_000;
+    }
+
+    /** Answers an error before the key's limits were consulted; a limited key still sees its x-ratelimit headers. */
+    private void refuse(HttpCall call, VirtualKey key, ApiError error) {
+        HttpHeaders headers = null;
+        if (key.limited()) {
+            KeyLimits limits = KeyLimits.of(key);
+            headers = rateLimitHeaders(limiter.peek(key.key(), limits, limiterClock()), limits);
+        }
+        call.respond(error, headers);
     }
 
     static HttpHeaders rateLimitHeaders(RateLimitDecision d, KeyLimits limits) {

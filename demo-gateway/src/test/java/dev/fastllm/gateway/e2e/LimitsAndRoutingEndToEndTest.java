@@ -54,6 +54,11 @@ class LimitsAndRoutingEndToEndTest {
         assertTrue(retryAfter >= 1 && retryAfter <= 60, "retry-after " + retryAfter);
         assertEquals("0", third.headers().firstValue("x-ratelimit-remaining-requests").orElseThrow());
         assertEquals(2, h.mock("a").requests("/chat/completions"), "the refused request never went upstream");
+        HttpResponse<String> mistake = h.post("/v1/chat/completions", "sk-two-per-minute", "{not json");
+        assertEquals(400, mistake.statusCode());
+        assertEquals("2", mistake.headers().firstValue("x-ratelimit-limit-requests").orElseThrow(),
+                "every answer to a limited key carries its limits");
+        assertEquals("0", mistake.headers().firstValue("x-ratelimit-remaining-requests").orElseThrow());
         assertThrows(RateLimitException.class, () -> h.sdk("sk-two-per-minute").chat().completions()
                 .create(ChatCompletionCreateParams.builder().model("m").addUserMessage("four").build()));
     }
