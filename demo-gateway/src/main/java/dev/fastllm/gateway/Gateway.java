@@ -92,7 +92,19 @@ public final class Gateway implements AutoCloseable {
         this.server = new GatewayServer(boss, workers, proxy, new Auth(boundConfig),
                 (int) config.server().maxRequestBytes(), json);
         metrics.inFlight(server::inFlight);
-        this.port = server.start(host, port);
+        int bound;
+        try {
+            bound = server.start(host, port);
+        } catch (InterruptedException | RuntimeException e) {
+            clients.values().forEach(UpstreamClient::close);
+            if (mock != null) {
+                mock.close();
+            }
+            boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            throw e;
+        }
+        this.port = bound;
 
         housekeeping.add(workers.scheduleWithFixedDelay(() -> limiter.evictIdle(System.nanoTime() / 1_000_000),
                 30, 30, TimeUnit.SECONDS));

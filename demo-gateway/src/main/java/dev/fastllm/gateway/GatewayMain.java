@@ -7,7 +7,6 @@ import dev.fastllm.gateway.mock.MockProvider;
 
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * Command line: {@code java -jar demo-gateway.jar [--config FILE] [--port N] [--host H]} runs the gateway;
@@ -54,13 +53,17 @@ public final class GatewayMain {
             System.exit(2);
             return;
         }
-        Gateway gateway = Gateway.start(config, host, port);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            gateway.drainAndStop();
-            stopped.countDown();
-        }, "gateway-drain"));
-        stopped.await();
+        Gateway gateway;
+        try {
+            gateway = Gateway.start(config, host, port);
+        } catch (Exception e) {
+            // typically the port is taken: say so plainly instead of a stack trace
+            System.err.println("cannot start the gateway on " + host + ":" + port + ": " + e.getMessage());
+            System.exit(1);
+            return;
+        }
+        // the event loops keep the JVM alive; SIGTERM (or Ctrl-C) drains before exit
+        Runtime.getRuntime().addShutdownHook(new Thread(gateway::drainAndStop, "gateway-drain"));
     }
 
     private static String value(String[] args, int i, String flag) {
