@@ -92,9 +92,9 @@ public final class Gateway implements AutoCloseable {
         this.server = new GatewayServer(boss, workers, proxy, new Auth(boundConfig),
                 (int) config.server().maxRequestBytes(), json);
         metrics.inFlight(server::inFlight);
-        int bound;
+        int boundPort;
         try {
-            bound = server.start(host, port);
+            boundPort = server.start(host, port);
         } catch (InterruptedException | RuntimeException e) {
             clients.values().forEach(UpstreamClient::close);
             if (mock != null) {
@@ -104,7 +104,7 @@ public final class Gateway implements AutoCloseable {
             workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw e;
         }
-        this.port = bound;
+        this.port = boundPort;
 
         housekeeping.add(workers.scheduleWithFixedDelay(() -> limiter.evictIdle(System.nanoTime() / 1_000_000),
                 30, 30, TimeUnit.SECONDS));
