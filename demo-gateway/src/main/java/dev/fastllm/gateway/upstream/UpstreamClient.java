@@ -43,8 +43,9 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>One exchange at a time per channel. The deployment's timeout bounds the wait for a connection and then
  * every gap between two pieces of the response, so a stream that keeps sending is never cut. A request
- * that fails on a reused connection before any response byte arrived (the peer closed it while idle) is
- * sent once more on a new connection: nothing reached the upstream, so nothing is repeated.
+ * whose write fails on a reused connection (the peer closed it while idle) is sent once more on a new
+ * connection: it never fully left, so nothing is repeated. Once written it is never resent here, since the
+ * upstream may have read it; a failure after that is the caller's to retry or not ({@code num_retries}).
  */
 public final class UpstreamClient implements AutoCloseable {
 
@@ -157,6 +158,7 @@ public final class UpstreamClient implements AutoCloseable {
         private volatile boolean cancelled;
         private Channel channel;          // event-loop confined once set
         private boolean headReceived;
+        private boolean written;          // the whole request was handed to the connection
         private boolean reusedChannel;
         private boolean retried;
         private boolean keepAlive;
@@ -196,6 +198,7 @@ public final class UpstreamClient implements AutoCloseable {
                 return;
             }
             retried = isRetry;
+            written = false;
             channel = ch;
             Integer uses = ch.attr(USES).get();
             reusedChannel = uses != null && uses > 0;
@@ -214,7 +217,9 @@ public final class UpstreamClient implements AutoCloseable {
             }
             armTimer();
             ch.writeAndFlush(request).addListener(w -> {
-                if (!w.isSuccess()) {
+                if (w.isSuccess()) {
+                    written = true;
+                } else {
                     onFailure(w.cause());
                 }
             });
@@ -260,7 +265,9 @@ public final class UpstreamClient implements AutoCloseable {
             if (done) {
                 return;
             }
-            boolean retry = !headReceived && reusedChannel && !retried && !cancelled
+            // only a request that never fully left us may be sent again: once written, the upstream may have
+            // read it (and be generating, and billing) even if it then closes or resets without answering
+            boolean retry = !written && !headReceived && reusedChannel && !retried && !cancelled
                     && !(cause instanceof TimeoutException);
             finish(false);
             if (retry) {
