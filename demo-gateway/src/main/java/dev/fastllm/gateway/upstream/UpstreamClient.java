@@ -156,7 +156,7 @@ public final class UpstreamClient implements AutoCloseable {
         private final ResponseListener listener;
         private volatile boolean done;
         private volatile boolean cancelled;
-        private Channel channel;          // event-loop confined once set
+        private volatile Channel channel; // written on its event loop; cancel() reads it from any thread
         private boolean headReceived;
         private boolean written;          // the whole request was handed to the connection
         private boolean reusedChannel;
@@ -174,9 +174,13 @@ public final class UpstreamClient implements AutoCloseable {
         /** Abandons the exchange: its connection is closed, not reused, and the listener hears nothing more. */
         public void cancel() {
             cancelled = true;
-            Channel ch = channel;
+            Channel ch = channel; // send() writes channel before reading cancelled: one of us sees the other
             if (ch != null) {
-                ch.eventLoop().execute(() -> finish(false));
+                ch.eventLoop().execute(() -> {
+                    if (channel == ch) { // not a channel an earlier try already gave back
+                        finish(false);
+                    }
+                });
             }
         }
 
@@ -192,14 +196,15 @@ public final class UpstreamClient implements AutoCloseable {
         }
 
         private void send(Channel ch, boolean isRetry) {
+            channel = ch;
             if (cancelled) {
-                pool.release(ch, true);
+                channel = null;
                 done = true;
+                pool.release(ch, true);
                 return;
             }
             retried = isRetry;
             written = false;
-            channel = ch;
             Integer uses = ch.attr(USES).get();
             reusedChannel = uses != null && uses > 0;
             ch.attr(USES).set(uses == null ? 1 : uses + 1);
@@ -240,8 +245,8 @@ public final class UpstreamClient implements AutoCloseable {
         }
 
         void onMessage(HttpObject msg) {
-            if (done) {
-                return;
+            if (done || cancelled) {
+                return; // cancelled: the finish cancel() queued on this loop releases the channel
             }
             if (msg instanceof HttpResponse head) {
                 headReceived = true;
