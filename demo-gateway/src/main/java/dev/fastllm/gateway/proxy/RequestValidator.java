@@ -38,10 +38,10 @@ final class RequestValidator {
             e = optionalType(body, "stream", JsonNode::isBoolean, "a boolean");
         }
         if (e == null) {
-            e = optionalType(body, "max_tokens", n -> n.isIntegralNumber() && n.asLong() >= 1, "a positive integer");
+            e = optionalType(body, "max_tokens", RequestValidator::tokenBudget, "a positive integer");
         }
         if (e == null) {
-            e = optionalType(body, "max_completion_tokens", n -> n.isIntegralNumber() && n.asLong() >= 1, "a positive integer");
+            e = optionalType(body, "max_completion_tokens", RequestValidator::tokenBudget, "a positive integer");
         }
         if (e == null) {
             e = optionalType(body, "tools", JsonNode::isArray, "an array");
@@ -143,6 +143,14 @@ final class RequestValidator {
             }
         }
         return null;
+    }
+
+    /**
+     * A completion budget: a positive integer that fits an int. A larger one (no model has such a window) would
+     * overflow the prompt + budget reservation, and asLong() of a BigInteger wraps.
+     */
+    private static boolean tokenBudget(JsonNode n) {
+        return n.isIntegralNumber() && n.canConvertToInt() && n.intValue() >= 1;
     }
 
     private static ApiError optionalType(ObjectNode body, String field, java.util.function.Predicate<JsonNode> ok,

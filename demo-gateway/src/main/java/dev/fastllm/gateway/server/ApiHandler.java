@@ -94,6 +94,14 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             System.getLogger(ApiHandler.class.getName()).log(System.Logger.Level.WARNING, "metrics failed", e);
         }
         busy = false;
+        if (!ctx.channel().isActive()) {
+            // the client left: what it pipelined has nowhere to be answered (channelInactive may not have run yet)
+            FullHttpRequest dropped;
+            while ((dropped = queued.poll()) != null) {
+                dropped.release();
+            }
+            return;
+        }
         FullHttpRequest next = queued.poll();
         if (next != null) {
             try {

@@ -43,8 +43,9 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>One exchange at a time per channel. The deployment's timeout bounds the wait for a connection and then
  * every gap between two pieces of the response, so a stream that keeps sending is never cut. A request
- * that fails on a reused connection before any response byte arrived (the peer closed it while idle) is
- * sent once more on a new connection: nothing reached the upstream, so nothing is repeated.
+ * whose write fails on a reused connection (the peer closed it while idle) is sent once more on a new
+ * connection: it never fully left, so nothing is repeated. Once written it is never resent here, since the
+ * upstream may have read it; a failure after that is the caller's to retry or not ({@code num_retries}).
  */
 public final class UpstreamClient implements AutoCloseable {
 
@@ -155,8 +156,9 @@ public final class UpstreamClient implements AutoCloseable {
         private final ResponseListener listener;
         private volatile boolean done;
         private volatile boolean cancelled;
-        private Channel channel;          // event-loop confined once set
+        private volatile Channel channel; // written on its event loop; cancel() reads it from any thread
         private boolean headReceived;
+        private boolean written;          // the whole request was handed to the connection
         private boolean reusedChannel;
         private boolean retried;
         private boolean keepAlive;
@@ -172,9 +174,13 @@ public final class UpstreamClient implements AutoCloseable {
         /** Abandons the exchange: its connection is closed, not reused, and the listener hears nothing more. */
         public void cancel() {
             cancelled = true;
-            Channel ch = channel;
+            Channel ch = channel; // send() writes channel before reading cancelled: one of us sees the other
             if (ch != null) {
-                ch.eventLoop().execute(() -> finish(false));
+                ch.eventLoop().execute(() -> {
+                    if (channel == ch) { // not a channel an earlier try already gave back
+                        finish(false);
+                    }
+                });
             }
         }
 
@@ -190,13 +196,15 @@ public final class UpstreamClient implements AutoCloseable {
         }
 
         private void send(Channel ch, boolean isRetry) {
+            channel = ch;
             if (cancelled) {
-                pool.release(ch, true);
+                channel = null;
                 done = true;
+                pool.release(ch, true);
                 return;
             }
             retried = isRetry;
-            channel = ch;
+            written = false;
             Integer uses = ch.attr(USES).get();
             reusedChannel = uses != null && uses > 0;
             ch.attr(USES).set(uses == null ? 1 : uses + 1);
@@ -214,7 +222,9 @@ public final class UpstreamClient implements AutoCloseable {
             }
             armTimer();
             ch.writeAndFlush(request).addListener(w -> {
-                if (!w.isSuccess()) {
+                if (w.isSuccess()) {
+                    written = true;
+                } else {
                     onFailure(w.cause());
                 }
             });
@@ -235,8 +245,8 @@ public final class UpstreamClient implements AutoCloseable {
         }
 
         void onMessage(HttpObject msg) {
-            if (done) {
-                return;
+            if (done || cancelled) {
+                return; // cancelled: the finish cancel() queued on this loop releases the channel
             }
             if (msg instanceof HttpResponse head) {
                 headReceived = true;
@@ -260,7 +270,9 @@ public final class UpstreamClient implements AutoCloseable {
             if (done) {
                 return;
             }
-            boolean retry = !headReceived && reusedChannel && !retried && !cancelled
+            // only a request that never fully left us may be sent again: once written, the upstream may have
+            // read it (and be generating, and billing) even if it then closes or resets without answering
+            boolean retry = !written && !headReceived && reusedChannel && !retried && !cancelled
                     && !(cause instanceof TimeoutException);
             finish(false);
             if (retry) {

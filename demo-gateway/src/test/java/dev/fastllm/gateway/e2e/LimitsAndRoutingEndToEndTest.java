@@ -31,6 +31,27 @@ class LimitsAndRoutingEndToEndTest {
     }
 
     @Test
+    void hugeMaxTokensCannotOverflowTheKeysTokenReservation() throws Exception {
+        h = new Harness("""
+                model_list:
+                  - model_name: m
+                    litellm_params: {model: openai/gpt-4o-mini, api_base: "${a}"}
+                virtual_keys:
+                  - {key: sk-tpm, tpm_limit: 1000}
+                """, "a");
+        // prompt + Long.MAX_VALUE used to wrap to a negative reservation, counted as 0: the key's tpm was bypassed
+        for (String field : new String[]{"max_tokens", "max_completion_tokens"}) {
+            for (String value : new String[]{"9223372036854775807", "18446744073709551617"}) {
+                HttpResponse<String> r = h.post("/v1/chat/completions", "sk-tpm",
+                        Harness.chatBody("m", "hello", ",\"" + field + "\":" + value));
+                assertEquals(400, r.statusCode(), field + "=" + value + ": " + r.body());
+                assertEquals(field, Harness.error(r).get("param").asText());
+            }
+        }
+        assertEquals(0, h.mock("a").requests("/chat/completions"), "nothing reached the upstream");
+    }
+
+    @Test
     void keyOverItsRpmLimitGets429WithHeaders() throws Exception {
         h = new Harness("""
                 model_list:

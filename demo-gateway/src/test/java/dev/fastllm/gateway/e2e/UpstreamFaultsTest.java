@@ -64,6 +64,19 @@ class UpstreamFaultsTest {
     }
 
     @Test
+    void requestTheUpstreamReadIsNotSentAgainOnAReusedConnection() throws Exception {
+        h = new Harness(CONFIG, "a");
+        assertEquals(200, h.chat("sk-master", "m", "warm the pool").statusCode());
+        h.mock("a").resetCounters();
+        // the upstream reads the next request on the pooled keep-alive connection, then resets it
+        h.mock("a").options().resetRate(1.0);
+        HttpResponse<String> r = h.chat("sk-master", "m", "x");
+        assertEquals(502, r.statusCode());
+        assertEquals(1, h.mock("a").requests("/chat/completions"),
+                "num_retries is 0: the upstream, which had read the request, must not receive it a second time");
+    }
+
+    @Test
     void refusedConnectionIs502() throws Exception {
         h = new Harness(CONFIG, "a");
         HttpResponse<String> r = h.chat("sk-master", "dead", "x");
