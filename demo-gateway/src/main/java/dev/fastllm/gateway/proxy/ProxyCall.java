@@ -243,6 +243,7 @@ final class ProxyCall {
         boolean relaying;
         long usageTokens = -1;
         final ByteArrayOutputStream collected = new ByteArrayOutputStream();
+        boolean truncated;
         SseEvents events;
 
         Attempt(Route route, String group) {
@@ -283,6 +284,8 @@ final class ProxyCall {
                     byte[] bytes = new byte[content.readableBytes()];
                     content.getBytes(content.readerIndex(), bytes);
                     collected.writeBytes(bytes);
+                } else {
+                    truncated = true; // an error body is only read for its message; a success must be whole
                 }
             }
         }
@@ -331,6 +334,19 @@ final class ProxyCall {
                 return;
             }
             byte[] bytes = collected.toByteArray();
+            if (status / 100 == 2 && truncated) {
+                call.addUpstreamNanos(upstreamNanos);
+                synchronized (ProxyCall.this) {
+                    service.router.onEnd(route, Router.CANCELLED, 0, System.currentTimeMillis());
+                    service.metrics.upstreamError(group, deployment.id(), "too_large");
+                    if (live()) {
+                        current = null;
+                        finishWithError(ApiError.upstream(502, "The upstream answer exceeds " + MAX_BODY
+                                + " bytes; ask for streaming instead", "upstream_answer_too_large"));
+                    }
+                }
+                return;
+            }
             if (status / 100 == 2) {
                 synchronized (ProxyCall.this) {
                     long tokens = -1;
