@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.knuddels.jtokkit.api.Encoding;
+import dev.fastllm.gateway.server.ApiError;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -483,20 +484,8 @@ final class MockApi {
     }
 
     static byte[] error(String message, String type, String param, String code) {
-        ObjectNode root = JSON.createObjectNode();
-        ObjectNode error = root.putObject("error");
-        error.put("message", message).put("type", type);
-        if (param == null) {
-            error.putNull("param");
-        } else {
-            error.put("param", param);
-        }
-        if (code == null) {
-            error.putNull("code");
-        } else {
-            error.put("code", code);
-        }
-        return bytes(root);
+        // the status is not part of the body
+        return bytes(new ApiError(400, message, type, param, code).toJson());
     }
 
     private static byte[] bytes(JsonNode node) {

@@ -41,6 +41,9 @@ import java.util.concurrent.ScheduledExecutorService;
  */
 public final class ProxyService implements Api {
 
+    private static final String CHAT_PATH = "/chat/completions";
+    private static final String EMBEDDINGS_PATH = "/embeddings";
+
     final GatewayConfig config;
     final Map<String, UpstreamClient> clients;
     final Router router;
@@ -71,27 +74,15 @@ public final class ProxyService implements Api {
 
     @Override
     public void chatCompletions(HttpCall call, VirtualKey key) {
-        RequestValidator.Parsed parsed = RequestValidator.chat(json, call.body());
-        if (parsed.error() != null) {
-            refuse(call, key, parsed.error());
-            return;
-        }
-        ObjectNode body = parsed.body();
-        String group = body.get("model").asText();
-        List<Deployment> deployments = accessible(call, key, group);
-        if (deployments == null) {
-            return;
-        }
-        int prompt = tokens.countChat(deployments.get(0).upstreamModel(), body.get("messages"), body.get("tools"));
-        JsonNode maxTokens = body.hasNonNull("max_completion_tokens") ? body.get("max_completion_tokens") : body.get("max_tokens");
-        long reserve = prompt + (maxTokens == null || maxTokens.isNull() ? 0 : maxTokens.asLong());
-        boolean stream = body.path("stream").asBoolean(false);
-        start(call, key, group, deployments, body, prompt, reserve, stream, "/chat/completions");
+        serve(call, key, RequestValidator.chat(json, call.body()), CHAT_PATH);
     }
 
     @Override
     public void embeddings(HttpCall call, VirtualKey key) {
-        RequestValidator.Parsed parsed = RequestValidator.embeddings(json, call.body());
+        serve(call, key, RequestValidator.embeddings(json, call.body()), EMBEDDINGS_PATH);
+    }
+
+    private void serve(HttpCall call, VirtualKey key, RequestValidator.Parsed parsed, String path) {
         if (parsed.error() != null) {
             refuse(call, key, parsed.error());
             return;
@@ -102,8 +93,18 @@ public final class ProxyService implements Api {
         if (deployments == null) {
             return;
         }
-        int prompt = tokens.countEmbeddingInput(deployments.get(0).upstreamModel(), body.get("input"));
-        start(call, key, group, deployments, body, prompt, prompt, false, "/embeddings");
+        String model = deployments.get(0).upstreamModel();
+        boolean chat = CHAT_PATH.equals(path);
+        int prompt = chat
+                ? tokens.countChat(model, body.get("messages"), body.get("tools"))
+                : tokens.countEmbeddingInput(model, body.get("input"));
+        long reserve = prompt;
+        if (chat) {
+            JsonNode maxTokens = body.hasNonNull("max_completion_tokens") ? body.get("max_completion_tokens") : body.get("max_tokens");
+            reserve += maxTokens == null || maxTokens.isNull() ? 0 : maxTokens.asLong();
+        }
+        boolean stream = chat && body.path("stream").asBoolean(false);
+        start(call, key, group, deployments, body, prompt, reserve, stream, path);
     }
 
     private List<Deployment> accessible(HttpCall call, VirtualKey key, String group) {
