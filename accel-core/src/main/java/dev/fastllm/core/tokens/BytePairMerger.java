@@ -53,7 +53,7 @@ final class BytePairMerger {
         return length <= FLAT_LIMIT ? countFlat(vocabulary, length) : countHeap(vocabulary, length);
     }
 
-    private int countFlat(Vocabulary v, int length) {
+    int countFlat(Vocabulary v, int length) {
         byte[] b = bytes;
         int[] s = starts;
         int[] r = ranks;
@@ -90,7 +90,7 @@ final class BytePairMerger {
         return parts;
     }
 
-    private int countHeap(Vocabulary v, int length) {
+    int countHeap(Vocabulary v, int length) {
         if (next.length < length + 1) {
             int size = Math.max(length + 1, next.length * 2);
             next = new int[size];
