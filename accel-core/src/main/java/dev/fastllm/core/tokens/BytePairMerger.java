@@ -10,12 +10,21 @@ package dev.fastllm.core.tokens;
  * Short pieces keep parts in two flat arrays and scan for the minimum (a few cache lines, no
  * indirection); long pieces use a linked list of parts and a binary heap of {@code rank << 32 | position}
  * with lazy deletion, which keeps a 100 000-byte run of spaces at O(n log n).
+ *
+ * <p>Lookups of three to eight bytes go through a small direct-mapped memo (4096 entries, 64 KB,
+ * misses included) before the vocabulary's table: the vocabulary is megabytes and each probe there is
+ * a cache miss, while the merges of one script's characters repeat the same few thousand lookups.
  */
 final class BytePairMerger {
     /** Pieces up to this many bytes use the flat scan; longer ones the heap. */
     static final int FLAT_LIMIT = 96;
     private static final int KEEP_LIMIT = 1 << 16;
 
+    private static final int MEMO_BITS = 12;
+
+    private final Vocabulary vocabulary;
+    private final long[] memoKeys = new long[1 << MEMO_BITS];
+    private final long[] memoValues = new long[1 << MEMO_BITS];  // rank << 8 | length; 0 = empty
     byte[] bytes = new byte[256];
     private int[] starts = new int[FLAT_LIMIT + 1];
     private int[] ranks = new int[FLAT_LIMIT + 1];
@@ -23,6 +32,31 @@ final class BytePairMerger {
     private int[] prev = new int[0];
     private int[] nodeRank = new int[0];
     private long[] heap = new long[0];
+
+    BytePairMerger(Vocabulary vocabulary) {
+        this.vocabulary = vocabulary;
+    }
+
+    /** Rank of {@code b[from, to)}: two bytes by table, three to eight through the memo. */
+    private int rank(byte[] b, int from, int to) {
+        int length = to - from;
+        if (length == 2) {
+            return vocabulary.pairRank(b[from], b[from + 1]);
+        }
+        if (length > 8) {
+            return vocabulary.longRank(b, from, to);
+        }
+        long key = Vocabulary.pack(b, from, to);
+        int slot = (int) (((key + length) * 0x9E3779B97F4A7C15L) >>> (64 - MEMO_BITS));
+        long value = memoValues[slot];
+        if ((value & 0xFF) == length && memoKeys[slot] == key) {
+            return (int) (value >>> 8);
+        }
+        int rank = vocabulary.shortRank(key, length);
+        memoKeys[slot] = key;
+        memoValues[slot] = ((long) rank << 8) | length;
+        return rank;
+    }
 
     /** Makes room for a piece of {@code length} bytes in {@link #bytes}. */
     byte[] bytesFor(int length) {
@@ -46,14 +80,14 @@ final class BytePairMerger {
     }
 
     /** Token count of {@code bytes[0, length)}, given that the whole piece is not itself a token. */
-    int count(Vocabulary vocabulary, int length) {
+    int count(int length) {
         if (length <= 1) {
             return length;
         }
-        return length <= FLAT_LIMIT ? countFlat(vocabulary, length) : countHeap(vocabulary, length);
+        return length <= FLAT_LIMIT ? countFlat(length) : countHeap(length);
     }
 
-    int countFlat(Vocabulary v, int length) {
+    int countFlat(int length) {
         byte[] b = bytes;
         int[] s = starts;
         int[] r = ranks;
@@ -62,7 +96,7 @@ final class BytePairMerger {
             s[i] = i;
         }
         for (int i = 0; i < parts - 1; i++) {
-            r[i] = v.rank(b, i, i + 2);
+            r[i] = rank(b, i, i + 2);
         }
         while (parts > 1) {
             int min = Vocabulary.NONE;
@@ -82,15 +116,15 @@ final class BytePairMerger {
                 System.arraycopy(r, at + 2, r, at + 1, parts - at - 2);
             }
             parts--;
-            r[at] = at + 1 < parts ? v.rank(b, s[at], s[at + 2]) : Vocabulary.NONE;
+            r[at] = at + 1 < parts ? rank(b, s[at], s[at + 2]) : Vocabulary.NONE;
             if (at > 0) {
-                r[at - 1] = v.rank(b, s[at - 1], s[at + 1]);
+                r[at - 1] = rank(b, s[at - 1], s[at + 1]);
             }
         }
         return parts;
     }
 
-    int countHeap(Vocabulary v, int length) {
+    int countHeap(int length) {
         if (next.length < length + 1) {
             int size = Math.max(length + 1, next.length * 2);
             next = new int[size];
@@ -109,7 +143,7 @@ final class BytePairMerger {
         for (int p = 0; p < length; p++) {
             nx[p] = p + 1;
             pv[p] = p - 1;
-            int rank = p + 2 <= length ? v.rank(b, p, p + 2) : Vocabulary.NONE;
+            int rank = p + 2 <= length ? rank(b, p, p + 2) : Vocabulary.NONE;
             nr[p] = rank;
             if (rank != Vocabulary.NONE) {
                 heapSize = push(h, heapSize, ((long) rank << 32) | p);
@@ -132,14 +166,14 @@ final class BytePairMerger {
             }
             nr[q] = -1;
             parts--;
-            int newRank = after < length ? v.rank(b, p, nx[after]) : Vocabulary.NONE;
+            int newRank = after < length ? rank(b, p, nx[after]) : Vocabulary.NONE;
             nr[p] = newRank;
             if (newRank != Vocabulary.NONE) {
                 heapSize = push(h, heapSize, ((long) newRank << 32) | p);
             }
             int before = pv[p];
             if (before >= 0) {
-                int beforeRank = v.rank(b, before, after);
+                int beforeRank = rank(b, before, after);
                 nr[before] = beforeRank;
                 if (beforeRank != Vocabulary.NONE) {
                     heapSize = push(h, heapSize, ((long) beforeRank << 32) | before);

@@ -10,11 +10,13 @@ final class Encoding {
     static final String O200K_BASE = "o200k_base";
     /** Where the published rank files sit in the JTokkit jar. */
     static final String RANK_FILE_DIR = "com/knuddels/jtokkit/";
-    /** Entries of each encoding's piece cache; a setting, read once when the encoding loads. */
+    /**
+     * Entries of each level of each encoding's piece cache; a setting, read once when the encoding
+     * loads; 0 turns the piece cache off (every piece is merged; for measuring the bare algorithm).
+     */
     static final String PIECE_CACHE_PROPERTY = "fastllm.tokens.pieceCacheEntries";
     static final int DEFAULT_PIECE_CACHE_ENTRIES = 1 << 15;
 
-    private static final ThreadLocal<BytePairMerger> MERGER = ThreadLocal.withInitial(BytePairMerger::new);
 
     private static volatile Encoding loadedCl100k;
     private static volatile Encoding loadedO200k;
@@ -52,6 +54,8 @@ final class Encoding {
 
     final String name;
     final Vocabulary vocabulary;
+    private final boolean caching;
+    final ShortPieceTable shortPieces;
     final PieceCache pieces;
     /**
      * How an unpaired surrogate becomes bytes. JTokkit's o200k_base takes the bytes of each regex match
@@ -59,17 +63,22 @@ final class Encoding {
      * surrogate's own three-byte form (ED A0 80 .. ED BF BF).
      */
     private final boolean surrogateAsQuestionMark;
+    /** Scratch arrays and lookup memo for merging, one per thread (used on piece-cache misses only). */
+    private final ThreadLocal<BytePairMerger> mergers;
 
     Encoding(String name, boolean surrogateAsQuestionMark) {
         this(name, surrogateAsQuestionMark, Vocabulary.load(RANK_FILE_DIR + name + ".tiktoken"),
-                new PieceCache(Integer.getInteger(PIECE_CACHE_PROPERTY, DEFAULT_PIECE_CACHE_ENTRIES)));
+                Integer.getInteger(PIECE_CACHE_PROPERTY, DEFAULT_PIECE_CACHE_ENTRIES));
     }
 
-    Encoding(String name, boolean surrogateAsQuestionMark, Vocabulary vocabulary, PieceCache pieces) {
+    Encoding(String name, boolean surrogateAsQuestionMark, Vocabulary vocabulary, int cacheEntries) {
         this.name = name;
         this.surrogateAsQuestionMark = surrogateAsQuestionMark;
         this.vocabulary = vocabulary;
-        this.pieces = pieces;
+        this.mergers = ThreadLocal.withInitial(() -> new BytePairMerger(vocabulary));
+        this.caching = cacheEntries > 0;
+        this.shortPieces = new ShortPieceTable(Math.max(2, cacheEntries));
+        this.pieces = new PieceCache(Math.max(2, cacheEntries));
     }
 
     /** Token count of the piece {@code t[s, e)}. */
@@ -77,6 +86,18 @@ final class Encoding {
         int length = e - s;
         if (length == 1 && t[s] < 0x80) {
             return 1;
+        }
+        if (!caching) {
+            return countUncached(t, s, e);
+        }
+        long key = ShortPieceTable.key(t, s, e);
+        if (key != 0) {
+            int tokens = shortPieces.get(key);
+            if (tokens < 0) {
+                tokens = countUncached(t, s, e);
+                shortPieces.put(key, tokens);
+            }
+            return tokens;
         }
         if (length <= PieceCache.MAX_PIECE_CHARS) {
             int hash = PieceCache.hash(t, s, e);
@@ -91,14 +112,14 @@ final class Encoding {
     }
 
     int countUncached(char[] t, int s, int e) {
-        BytePairMerger merger = MERGER.get();
+        BytePairMerger merger = mergers.get();
         byte[] b = merger.bytesFor(3 * (e - s));
         int n = utf8(t, s, e, b);
         int tokens;
         if (n == 1 || vocabulary.rank(b, 0, n) != Vocabulary.NONE) {
             tokens = 1;
         } else {
-            tokens = merger.count(vocabulary, n);
+            tokens = merger.count(n);
         }
         merger.trim();
         return tokens;
@@ -137,8 +158,8 @@ final class Encoding {
         return n;
     }
 
-    /** Heap bytes held now: vocabulary plus the piece cache's current content. */
+    /** Heap bytes held now: vocabulary plus both levels of the piece cache as they are now. */
     long heapBytes() {
-        return vocabulary.heapBytes() + pieces.heapBytes();
+        return vocabulary.heapBytes() + shortPieces.heapBytes() + pieces.heapBytes();
     }
 }

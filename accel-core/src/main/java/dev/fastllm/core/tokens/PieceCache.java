@@ -55,14 +55,26 @@ final class PieceCache {
     int get(char[] t, int from, int to, int hash) {
         int slot = (hash & setMask) << 1;
         Entry e = slots[slot];
-        if (e != null && e.hash == hash && Arrays.equals(e.text, 0, e.text.length, t, from, to)) {
+        if (e != null && e.hash == hash && same(e.text, t, from, to)) {
             return e.tokens;
         }
         e = slots[slot + 1];
-        if (e != null && e.hash == hash && Arrays.equals(e.text, 0, e.text.length, t, from, to)) {
+        if (e != null && e.hash == hash && same(e.text, t, from, to)) {
             return e.tokens;
         }
         return -1;
+    }
+
+    private static boolean same(char[] cached, char[] t, int from, int to) {
+        if (cached.length != to - from) {
+            return false;
+        }
+        for (int i = 0; i < cached.length; i++) {
+            if (cached[i] != t[from + i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     void put(char[] t, int from, int to, int hash, int tokens) {

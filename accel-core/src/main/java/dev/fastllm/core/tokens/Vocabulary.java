@@ -13,11 +13,13 @@ import java.util.Base64;
  * {@code .tiktoken} rank file (one {@code base64 rank} pair a line, ranks dense from 0).
  *
  * <p>Layout, chosen for lookups of sub-ranges of a scratch byte array without allocating:
- * every token's bytes live back to back in {@link #tokenBytes}; {@link #tokenStart} holds where
- * each rank's bytes start (rank {@code r} spans {@code tokenStart[r] .. tokenStart[r + 1]});
- * {@link #slots} is an open-addressed, linearly probed table of {@code rank + 1} (0 = empty) indexed
- * by a hash of the bytes; and {@link #pairRanks} answers every two-byte lookup, the most frequent
- * one in byte-pair merging, with one array read. Immutable after construction, so shared freely.
+ * {@link #pairRanks} answers every two-byte lookup, the most frequent one in byte-pair merging,
+ * with one array read; {@link #shortTable} holds every token of three to eight bytes as two adjacent
+ * longs (the bytes packed big-endian, then {@code rank << 8 | length}), open-addressed and linearly
+ * probed, so a lookup touches one cache line and follows no pointer; longer tokens live back to back in
+ * {@link #tokenBytes} ({@link #tokenStart} holds where each rank starts) and are found through
+ * {@link #slots}, a probed table of {@code rank + 1} (0 = empty). Immutable after construction, so
+ * shared freely.
  */
 final class Vocabulary {
     static final int NONE = Integer.MAX_VALUE;
@@ -26,6 +28,8 @@ final class Vocabulary {
     private final int[] tokenStart;
     private final int[] slots;
     private final int slotMask;
+    private final long[] shortTable;
+    private final int shortMask;
     private final int[] pairRanks;
     private final int size;
     private final int longestToken;
@@ -49,22 +53,55 @@ final class Vocabulary {
         }
         tokenStart[size] = at;
 
-        int capacity = Integer.highestOneBit(Math.max(16, size * 2)) << 1;
+        int shortCount = 0;
+        for (byte[] t : tokens) {
+            if (t.length <= 8) {
+                shortCount++;
+            }
+        }
+        int longCount = size - shortCount;
+        int capacity = Integer.highestOneBit(Math.max(16, longCount * 2)) << 1;
         slots = new int[capacity];
         slotMask = capacity - 1;
+        int shortCapacity = Integer.highestOneBit(Math.max(16, shortCount * 2));
+        shortTable = new long[2 * shortCapacity];
+        shortMask = shortCapacity - 1;
         pairRanks = new int[1 << 16];
         Arrays.fill(pairRanks, NONE);
         for (int r = 0; r < size; r++) {
             byte[] t = tokens[r];
-            int slot = hash(t, 0, t.length) & slotMask;
-            while (slots[slot] != 0) {
-                slot = (slot + 1) & slotMask;
+            if (t.length <= 8) {
+                long key = pack(t, 0, t.length);
+                int slot = shortSlot(key, t.length);
+                while (shortTable[2 * slot + 1] != 0) {
+                    slot = (slot + 1) & shortMask;
+                }
+                shortTable[2 * slot] = key;
+                shortTable[2 * slot + 1] = ((long) r << 8) | t.length;
+            } else {
+                int slot = hash(t, 0, t.length) & slotMask;
+                while (slots[slot] != 0) {
+                    slot = (slot + 1) & slotMask;
+                }
+                slots[slot] = r + 1;
             }
-            slots[slot] = r + 1;
             if (t.length == 2) {
                 pairRanks[((t[0] & 0xFF) << 8) | (t[1] & 0xFF)] = r;
             }
         }
+    }
+
+    static long pack(byte[] b, int from, int to) {
+        long key = 0;
+        for (int i = from; i < to; i++) {
+            key = (key << 8) | (b[i] & 0xFF);
+        }
+        return key;
+    }
+
+    private int shortSlot(long key, int length) {
+        long h = (key + length) * 0x9E3779B97F4A7C15L;
+        return (int) (h >>> 32) & shortMask;
     }
 
     /** Reads a rank file from the class path; ranks must be the line's position (dense from 0). */
@@ -126,9 +163,34 @@ final class Vocabulary {
         if (length == 2) {
             return pairRanks[((b[from] & 0xFF) << 8) | (b[from + 1] & 0xFF)];
         }
-        if (length == 1) {
-            return singleByteRank(b[from]);
+        if (length <= 8) {
+            return shortRank(pack(b, from, to), length);
         }
+        return longRank(b, from, to);
+    }
+
+    /** The rank of two bytes, or {@link #NONE}. */
+    int pairRank(byte first, byte second) {
+        return pairRanks[((first & 0xFF) << 8) | (second & 0xFF)];
+    }
+
+    /** The rank of the {@code length} (1 to 8) bytes packed big-endian in {@code key}, or {@link #NONE}. */
+    int shortRank(long key, int length) {
+        long[] table = shortTable;
+        for (int slot = shortSlot(key, length); ; slot = (slot + 1) & shortMask) {
+            long meta = table[2 * slot + 1];
+            if (meta == 0) {
+                return NONE;
+            }
+            if ((meta & 0xFF) == length && table[2 * slot] == key) {
+                return (int) (meta >>> 8);
+            }
+        }
+    }
+
+    /** The rank of {@code b[from, to)} when longer than eight bytes, or {@link #NONE}. */
+    int longRank(byte[] b, int from, int to) {
+        int length = to - from;
         if (length > longestToken) {
             return NONE;
         }
@@ -144,19 +206,6 @@ final class Vocabulary {
         return NONE;
     }
 
-    private int singleByteRank(byte b) {
-        // Not hot: single bytes are never looked up while merging (pairs are the smallest merge).
-        byte[] one = {b};
-        int slot = hash(one, 0, 1) & slotMask;
-        for (int entry; (entry = slots[slot]) != 0; slot = (slot + 1) & slotMask) {
-            int r = entry - 1;
-            if (tokenStart[r + 1] - tokenStart[r] == 1 && tokenBytes[tokenStart[r]] == b) {
-                return r;
-            }
-        }
-        return NONE;
-    }
-
     int size() {
         return size;
     }
@@ -164,7 +213,8 @@ final class Vocabulary {
     /** The bytes this vocabulary holds on the heap: its arrays, headers included. */
     long heapBytes() {
         return arrayBytes(tokenBytes.length, 1) + arrayBytes(tokenStart.length, 4)
-                + arrayBytes(slots.length, 4) + arrayBytes(pairRanks.length, 4) + 32;
+                + arrayBytes(slots.length, 4) + arrayBytes(shortTable.length, 8)
+                + arrayBytes(pairRanks.length, 4) + 48;
     }
 
     static long arrayBytes(long length, int elementSize) {

@@ -12,7 +12,7 @@ class BytePairMergerTest {
     void flatAndHeapMergesGiveTheSameCountOnRandomBytesOfEveryKind() {
         SplittableRandom r = new SplittableRandom(Properties.BASE_SEED);
         for (Encoding encoding : new Encoding[] {Encoding.cl100k(), Encoding.o200k()}) {
-            BytePairMerger merger = new BytePairMerger();
+            BytePairMerger merger = new BytePairMerger(encoding.vocabulary);
             for (int i = 0; i < 3000; i++) {
                 int n = r.nextInt(2, BytePairMerger.FLAT_LIMIT + 1);
                 byte[] b = merger.bytesFor(n);
@@ -24,8 +24,8 @@ class BytePairMergerTest {
                 if (encoding.vocabulary.rank(b, 0, n) != Vocabulary.NONE) {
                     continue;
                 }
-                int flat = merger.countFlat(encoding.vocabulary, n);
-                int heap = merger.countHeap(encoding.vocabulary, n);
+                int flat = merger.countFlat(n);
+                int heap = merger.countHeap(n);
                 assertEquals(flat, heap, "seed " + Properties.BASE_SEED + " case " + i);
             }
         }

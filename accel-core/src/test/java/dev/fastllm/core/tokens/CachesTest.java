@@ -11,9 +11,11 @@ class CachesTest {
 
     @Test
     void pieceCacheHoldsAtMostItsCapacityOfShortEntries() {
-        PieceCache cache = new PieceCache(64);
+        Encoding small = new Encoding("o200k_base", true, Encoding.o200k().vocabulary, 64);
+        PieceCache cache = small.pieces;
+        ShortPieceTable shortPieces = small.shortPieces;
         assertEquals(64, cache.capacity());
-        Encoding small = new Encoding("o200k_base", true, Encoding.o200k().vocabulary, cache);
+        assertEquals(64, shortPieces.capacity());
         SplittableRandom r = new SplittableRandom(Properties.BASE_SEED);
         for (int i = 0; i < 5000; i++) {
             String text = Generators.mixed(r) + " " + Long.toString(r.nextLong(), 36) + "x".repeat(r.nextInt(40));
@@ -26,9 +28,11 @@ class CachesTest {
             }
             assertEquals(Oracle.count("o200k_base", text), tokens, () -> Oracle.describe(text));
             assertTrue(cache.size() <= 64);
+            assertTrue(shortPieces.size() <= 64);
             assertTrue(cache.longestEntry() <= PieceCache.MAX_PIECE_CHARS);
         }
         assertTrue(cache.size() > 32, "cache in use: " + cache.size());
+        assertTrue(shortPieces.size() > 32, "short table in use: " + shortPieces.size());
         assertTrue(cache.heapBytes() <= cache.maxHeapBytes());
     }
 
@@ -43,6 +47,26 @@ class CachesTest {
         char[] other = "hellO".toCharArray();
         assertEquals(-1, cache.get(other, 0, 5, h), "same hash, other text");
         assertEquals(-1, cache.get(t, 0, 4, h), "same hash, prefix");
+    }
+
+    @Test
+    void shortPieceKeysAreUniqueAndOnlyForShortLatin1Pieces() {
+        java.util.Map<Long, String> seen = new java.util.HashMap<>();
+        String[] pieces = {"a", "\u0000a", "a\u0000", "\u0000", "\u0000\u0000", "ab", "ba", " the", "\u00FF\u00FF", "1234567",
+            "\u00E9t\u00E9"};
+        for (String p : pieces) {
+            long key = ShortPieceTable.key(p.toCharArray(), 0, p.length());
+            assertTrue(key != 0 && (key & 0xF) == 0, p);
+            assertEquals(null, seen.put(key, p), "key clash for " + p);
+        }
+        assertEquals(0, ShortPieceTable.key("12345678".toCharArray(), 0, 8), "eight chars");
+        assertEquals(0, ShortPieceTable.key("\u0100".toCharArray(), 0, 1), "above U+00FF");
+        ShortPieceTable table = new ShortPieceTable(8);
+        long key = ShortPieceTable.key("hello".toCharArray(), 0, 5);
+        assertEquals(-1, table.get(key));
+        table.put(key, 2);
+        assertEquals(2, table.get(key));
+        assertEquals(-1, table.get(ShortPieceTable.key("hellO".toCharArray(), 0, 5)));
     }
 
     @Test
