@@ -11,16 +11,16 @@ package dev.fastllm.core.tokens;
  * indirection); long pieces use a linked list of parts and a binary heap of {@code rank << 32 | position}
  * with lazy deletion, which keeps a 100 000-byte run of spaces at O(n log n).
  *
- * <p>Lookups of three to eight bytes go through a small direct-mapped memo (4096 entries, 64 KB,
+ * <p>Lookups of three to eight bytes go through a small direct-mapped memo (1024 entries, 16 KB,
  * misses included) before the vocabulary's table: the vocabulary is megabytes and each probe there is
  * a cache miss, while the merges of one script's characters repeat the same few thousand lookups.
  */
 final class BytePairMerger {
     /** Pieces up to this many bytes use the flat scan; longer ones the heap. */
     static final int FLAT_LIMIT = 96;
-    private static final int KEEP_LIMIT = 1 << 16;
+    private static final int KEEP_LIMIT = 1 << 12;
 
-    private static final int MEMO_BITS = 12;
+    private static final int MEMO_BITS = 10;
 
     private final Vocabulary vocabulary;
     private final long[] memoKeys = new long[1 << MEMO_BITS];

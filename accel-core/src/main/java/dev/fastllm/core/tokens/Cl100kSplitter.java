@@ -28,13 +28,13 @@ final class Cl100kSplitter {
     private static final int TWO_CHARS = 128;
 
     private static final byte[] BMP = new byte[1 << 16];
+    /** Classes of a surrogate without its other half: category Cs, like any surrogate code point. */
+    private static final int UNPAIRED_SURROGATE = classify(0xD800);
 
     static {
         for (int c = 0; c < BMP.length; c++) {
-            int f = classify(c);
-            if (Character.isHighSurrogate((char) c)) {
-                f |= HIGH_SURROGATE;
-            }
+            // a high surrogate's entry only says so: whether it is half of a pair depends on the next char
+            int f = Character.isHighSurrogate((char) c) ? HIGH_SURROGATE : classify(c);
             BMP[c] = (byte) f;
         }
     }
@@ -119,13 +119,32 @@ final class Cl100kSplitter {
             if (i + 1 < n && Character.isLowSurrogate(t[i + 1])) {
                 return classify(Character.toCodePoint(t[i], t[i + 1])) | TWO_CHARS;
             }
-            return f & ~HIGH_SURROGATE;
+            return UNPAIRED_SURROGATE;
         }
         return f;
     }
 
     private static int width(int f) {
         return (f & TWO_CHARS) != 0 ? 2 : 1;
+    }
+
+    /** End of the run of code points from {@code i} that have {@code flag}; BMP chars take one read. */
+    private static int run(char[] t, int i, int n, int flag) {
+        while (i < n) {
+            int f = BMP[t[i]];
+            if ((f & flag) != 0) {
+                i++;
+            } else if ((f & HIGH_SURROGATE) != 0) {
+                int g = at(t, i, n);
+                if ((g & flag) == 0) {
+                    break;
+                }
+                i += width(g);
+            } else {
+                break;
+            }
+        }
+        return i;
     }
 
     /** End (exclusive) of the piece that starts at {@code s}; {@code s < n}. */
@@ -145,18 +164,7 @@ final class Cl100kSplitter {
             }
         }
         if ((f0 & LETTER) != 0 || ((f0 & PREFIX) != 0 && (f1 & LETTER) != 0)) {
-            int e = p1;
-            if ((f1 & LETTER) != 0) {
-                e += width(f1);
-                while (e < n) {
-                    int f = at(t, e, n);
-                    if ((f & LETTER) == 0) {
-                        break;
-                    }
-                    e += width(f);
-                }
-            }
-            return e;
+            return (f1 & LETTER) != 0 ? run(t, p1 + width(f1), n, LETTER) : p1;
         }
         if ((f0 & NUMBER) != 0) {
             int e = p1;
@@ -172,17 +180,7 @@ final class Cl100kSplitter {
             return e;
         }
         if ((f0 & SYMBOL) != 0 || (first == ' ' && (f1 & SYMBOL) != 0)) {
-            int e = p1;
-            if ((f1 & SYMBOL) != 0) {
-                e += width(f1);
-                while (e < n) {
-                    int f = at(t, e, n);
-                    if ((f & SYMBOL) == 0) {
-                        break;
-                    }
-                    e += width(f);
-                }
-            }
+            int e = (f1 & SYMBOL) != 0 ? run(t, p1 + width(f1), n, SYMBOL) : p1;
             while (e < n && (t[e] == '\r' || t[e] == '\n')) {
                 e++;
             }

@@ -36,13 +36,13 @@ final class O200kSplitter {
     private static final int TWO_CHARS = 1024;
 
     private static final char[] BMP = new char[1 << 16];
+    /** Classes of a surrogate without its other half: category Cs, like any surrogate code point. */
+    private static final int UNPAIRED_SURROGATE = classify(0xD800);
 
     static {
         for (int c = 0; c < BMP.length; c++) {
-            int f = classify(c);
-            if (Character.isHighSurrogate((char) c)) {
-                f |= HIGH_SURROGATE;
-            }
+            // a high surrogate's entry only says so: whether it is half of a pair depends on the next char
+            int f = Character.isHighSurrogate((char) c) ? HIGH_SURROGATE : classify(c);
             BMP[c] = (char) f;
         }
     }
@@ -106,13 +106,32 @@ final class O200kSplitter {
             if (i + 1 < n && Character.isLowSurrogate(t[i + 1])) {
                 return classify(Character.toCodePoint(t[i], t[i + 1])) | TWO_CHARS;
             }
-            return f & ~HIGH_SURROGATE;
+            return UNPAIRED_SURROGATE;
         }
         return f;
     }
 
     private static int width(int f) {
         return (f & TWO_CHARS) != 0 ? 2 : 1;
+    }
+
+    /** End of the run of code points from {@code i} that have {@code flag}; BMP chars take one read. */
+    private static int run(char[] t, int i, int n, int flag) {
+        while (i < n) {
+            int f = BMP[t[i]];
+            if ((f & flag) != 0) {
+                i++;
+            } else if ((f & HIGH_SURROGATE) != 0) {
+                int g = at(t, i, n);
+                if ((g & flag) == 0) {
+                    break;
+                }
+                i += width(g);
+            } else {
+                break;
+            }
+        }
+        return i;
     }
 
     /** End (exclusive) of the piece that starts at {@code s}; {@code s < n}. */
@@ -203,51 +222,23 @@ final class O200kSplitter {
             }
         }
         if (i < n && (f & LOWERISH) != 0) {
-            i += width(f);
-            while (i < n) {
-                f = at(t, i, n);
-                if ((f & LOWERISH) == 0) {
-                    break;
-                }
-                i += width(f);
-            }
-            return contraction(t, i, n);
+            return contraction(t, run(t, i + width(f), n, LOWERISH), n);
         }
         return lastLowerEnd < 0 ? -1 : contraction(t, lastLowerEnd, n);
     }
 
     /** Alternative 2 from {@code p}: upper-ish run of at least one, lower-ish run, contraction. */
     private static int wordUpperHead(char[] t, int p, int n) {
-        int i = p;
-        while (i < n) {
-            int f = at(t, i, n);
-            if ((f & UPPERISH) == 0) {
-                break;
-            }
-            i += width(f);
-        }
+        int i = run(t, p, n, UPPERISH);
         if (i == p) {
             return -1;
         }
-        while (i < n) {
-            int f = at(t, i, n);
-            if ((f & LOWERISH) == 0) {
-                break;
-            }
-            i += width(f);
-        }
-        return contraction(t, i, n);
+        return contraction(t, run(t, i, n, LOWERISH), n);
     }
 
     /** Alternative 4 after its first symbol: more symbols, then any of {@code \r \n /}. */
     private static int symbolTail(char[] t, int i, int n) {
-        while (i < n) {
-            int f = at(t, i, n);
-            if ((f & SYMBOL) == 0) {
-                break;
-            }
-            i += width(f);
-        }
+        i = run(t, i, n, SYMBOL);
         while (i < n && (t[i] == '\r' || t[i] == '\n' || t[i] == '/')) {
             i++;
         }
