@@ -17,7 +17,7 @@ package dev.fastllm.core.tokens;
  */
 final class BytePairMerger {
     /** Pieces up to this many bytes use the flat scan; longer ones the heap. */
-    static final int FLAT_LIMIT = 96;
+    static final int FLAT_LIMIT = 24;
     private static final int KEEP_LIMIT = 1 << 12;
 
     private static final int MEMO_BITS = 10;
@@ -88,6 +88,10 @@ final class BytePairMerger {
     }
 
     int countFlat(int length) {
+        if (starts.length < length + 1) {
+            starts = new int[length + 1]; // only tests merge pieces this long flat
+            ranks = new int[length + 1];
+        }
         byte[] b = bytes;
         int[] s = starts;
         int[] r = ranks;

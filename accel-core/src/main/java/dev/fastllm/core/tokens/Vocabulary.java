@@ -18,8 +18,11 @@ import java.util.Base64;
  * longs (the bytes packed big-endian, then {@code rank << 8 | length}), open-addressed and linearly
  * probed, so a lookup touches one cache line and follows no pointer; longer tokens live back to back in
  * {@link #tokenBytes} ({@link #tokenStart} holds where each rank starts) and are found through
- * {@link #slots}, a probed table of {@code rank + 1} (0 = empty). Immutable after construction, so
- * shared freely.
+ * {@link #slots}, a probed table of {@code rank + 1} (0 = empty). In front of both tables,
+ * {@link #filter} (4 M bits, 512 KB, small enough to stay in a core's cache) has the bit of every
+ * token's hash set: most lookups made while merging ask about byte strings that are not tokens, and
+ * the filter answers most of those without touching the large tables. Immutable after construction,
+ * so shared freely.
  */
 final class Vocabulary {
     static final int NONE = Integer.MAX_VALUE;
@@ -30,6 +33,8 @@ final class Vocabulary {
     private final int slotMask;
     private final long[] shortTable;
     private final int shortMask;
+    private static final int FILTER_BITS = 22;
+    private final long[] filter = new long[1 << (FILTER_BITS - 6)];
     private final int[] pairRanks;
     private final int size;
     private final int longestToken;
@@ -78,12 +83,16 @@ final class Vocabulary {
                 }
                 shortTable[2 * slot] = key;
                 shortTable[2 * slot + 1] = ((long) r << 8) | t.length;
+                int bit = shortFilterBit(key, t.length);
+                filter[bit >>> 6] |= 1L << bit;
             } else {
                 int slot = hash(t, 0, t.length) & slotMask;
                 while (slots[slot] != 0) {
                     slot = (slot + 1) & slotMask;
                 }
                 slots[slot] = r + 1;
+                int bit = longFilterBit(hash(t, 0, t.length));
+                filter[bit >>> 6] |= 1L << bit;
             }
             if (t.length == 2) {
                 pairRanks[((t[0] & 0xFF) << 8) | (t[1] & 0xFF)] = r;
@@ -97,6 +106,14 @@ final class Vocabulary {
             key = (key << 8) | (b[i] & 0xFF);
         }
         return key;
+    }
+
+    private static int shortFilterBit(long key, int length) {
+        return (int) (((key + length) * 0x9E3779B97F4A7C15L) >>> (64 - FILTER_BITS));
+    }
+
+    private static int longFilterBit(int hash) {
+        return (hash * 0x9E3779B9) >>> (32 - FILTER_BITS);
     }
 
     private int shortSlot(long key, int length) {
@@ -176,6 +193,10 @@ final class Vocabulary {
 
     /** The rank of the {@code length} (1 to 8) bytes packed big-endian in {@code key}, or {@link #NONE}. */
     int shortRank(long key, int length) {
+        int bit = shortFilterBit(key, length);
+        if ((filter[bit >>> 6] & (1L << bit)) == 0) {
+            return NONE;
+        }
         long[] table = shortTable;
         for (int slot = shortSlot(key, length); ; slot = (slot + 1) & shortMask) {
             long meta = table[2 * slot + 1];
@@ -194,7 +215,12 @@ final class Vocabulary {
         if (length > longestToken) {
             return NONE;
         }
-        int slot = hash(b, from, to) & slotMask;
+        int hash = hash(b, from, to);
+        int bit = longFilterBit(hash);
+        if ((filter[bit >>> 6] & (1L << bit)) == 0) {
+            return NONE;
+        }
+        int slot = hash & slotMask;
         for (int entry; (entry = slots[slot]) != 0; slot = (slot + 1) & slotMask) {
             int r = entry - 1;
             int start = tokenStart[r];
@@ -214,7 +240,7 @@ final class Vocabulary {
     long heapBytes() {
         return arrayBytes(tokenBytes.length, 1) + arrayBytes(tokenStart.length, 4)
                 + arrayBytes(slots.length, 4) + arrayBytes(shortTable.length, 8)
-                + arrayBytes(pairRanks.length, 4) + 48;
+                + arrayBytes(pairRanks.length, 4) + arrayBytes(filter.length, 8) + 56;
     }
 
     static long arrayBytes(long length, int elementSize) {

@@ -14,7 +14,7 @@ class BytePairMergerTest {
         for (Encoding encoding : new Encoding[] {Encoding.cl100k(), Encoding.o200k()}) {
             BytePairMerger merger = new BytePairMerger(encoding.vocabulary);
             for (int i = 0; i < 3000; i++) {
-                int n = r.nextInt(2, BytePairMerger.FLAT_LIMIT + 1);
+                int n = r.nextInt(2, 4 * BytePairMerger.FLAT_LIMIT + 100);
                 byte[] b = merger.bytesFor(n);
                 int alphabet = r.nextInt(3) == 0 ? 256 : r.nextInt(2, 30);
                 int base = r.nextBoolean() ? 'a' : 0x20;
