@@ -4,6 +4,8 @@ package dev.fastllm.core.tokens;
  * One loaded encoding: its vocabulary, its piece cache, and how it turns a piece's chars into bytes.
  * Loaded once per JVM per encoding, on first use, by the class-initialisation lock of a holder class
  * (no lock afterwards); immutable except for the cache, which is safe to share (see {@link PieceCache}).
+ * If the rank file cannot be read, that first use throws (ExceptionInInitializerError, then
+ * NoClassDefFoundError on later uses): a caller with a fallback sees an error, never a wrong count.
  */
 final class Encoding {
     static final String CL100K_BASE = "cl100k_base";
@@ -16,7 +18,6 @@ final class Encoding {
      */
     static final String PIECE_CACHE_PROPERTY = "fastllm.tokens.pieceCacheEntries";
     static final int DEFAULT_PIECE_CACHE_ENTRIES = 1 << 15;
-
 
     private static volatile Encoding loadedCl100k;
     private static volatile Encoding loadedO200k;
