@@ -1,0 +1,166 @@
+package dev.fastllm.core.tokens;
+
+/**
+ * One loaded encoding: its vocabulary, its piece cache, and how it turns a piece's chars into bytes.
+ * Loaded once per JVM per encoding, on first use, by the class-initialisation lock of a holder class
+ * (no lock afterwards); immutable except for the cache, which is safe to share (see {@link PieceCache}).
+ * If the rank file cannot be read, that first use throws (ExceptionInInitializerError, then
+ * NoClassDefFoundError on later uses): a caller with a fallback sees an error, never a wrong count.
+ */
+final class Encoding {
+    static final String CL100K_BASE = "cl100k_base";
+    static final String O200K_BASE = "o200k_base";
+    /** Where the published rank files sit in the JTokkit jar. */
+    static final String RANK_FILE_DIR = "com/knuddels/jtokkit/";
+    /**
+     * Entries of each level of each encoding's piece cache; a setting, read once when the encoding
+     * loads; 0 turns the piece cache off (every piece is merged; for measuring the bare algorithm).
+     */
+    static final String PIECE_CACHE_PROPERTY = "fastllm.tokens.pieceCacheEntries";
+    static final int DEFAULT_PIECE_CACHE_ENTRIES = 1 << 15;
+
+    private static volatile Encoding loadedCl100k;
+    private static volatile Encoding loadedO200k;
+
+    private static final class Cl100kHolder {
+        static final Encoding INSTANCE = loadedCl100k = new Encoding(CL100K_BASE, false);
+    }
+
+    private static final class O200kHolder {
+        static final Encoding INSTANCE = loadedO200k = new Encoding(O200K_BASE, true);
+    }
+
+    static Encoding cl100k() {
+        return Cl100kHolder.INSTANCE;
+    }
+
+    static Encoding o200k() {
+        return O200kHolder.INSTANCE;
+    }
+
+    /** The encoding of that name if it has been loaded in this JVM, else null; never loads. */
+    static Encoding loaded(String name) {
+        if (CL100K_BASE.equals(name)) {
+            return loadedCl100k;
+        }
+        if (O200K_BASE.equals(name)) {
+            return loadedO200k;
+        }
+        throw new IllegalArgumentException(unknown(name));
+    }
+
+    static String unknown(String name) {
+        return "unknown encoding '" + name + "'; supported: " + CL100K_BASE + ", " + O200K_BASE;
+    }
+
+    final String name;
+    final Vocabulary vocabulary;
+    private final boolean caching;
+    final ShortPieceTable shortPieces;
+    final PieceCache pieces;
+    /**
+     * How an unpaired surrogate becomes bytes. JTokkit's o200k_base takes the bytes of each regex match
+     * with {@code String.getBytes(UTF_8)}, which writes '?' for it; its cl100k_base scanner writes the
+     * surrogate's own three-byte form (ED A0 80 .. ED BF BF).
+     */
+    private final boolean surrogateAsQuestionMark;
+    /** Scratch arrays and lookup memo for merging, one per thread (used on piece-cache misses only). */
+    private final ThreadLocal<BytePairMerger> mergers;
+
+    Encoding(String name, boolean surrogateAsQuestionMark) {
+        this(name, surrogateAsQuestionMark, Vocabulary.load(RANK_FILE_DIR + name + ".tiktoken"),
+                Integer.getInteger(PIECE_CACHE_PROPERTY, DEFAULT_PIECE_CACHE_ENTRIES));
+    }
+
+    Encoding(String name, boolean surrogateAsQuestionMark, Vocabulary vocabulary, int cacheEntries) {
+        this.name = name;
+        this.surrogateAsQuestionMark = surrogateAsQuestionMark;
+        this.vocabulary = vocabulary;
+        this.mergers = ThreadLocal.withInitial(() -> new BytePairMerger(vocabulary));
+        this.caching = cacheEntries > 0;
+        this.shortPieces = new ShortPieceTable(Math.max(2, cacheEntries));
+        this.pieces = new PieceCache(Math.max(2, cacheEntries));
+    }
+
+    /** Token count of the piece {@code t[s, e)}. */
+    int countPiece(char[] t, int s, int e) {
+        int length = e - s;
+        if (length == 1 && t[s] < 0x80) {
+            return 1;
+        }
+        if (!caching) {
+            return countUncached(t, s, e);
+        }
+        long key = ShortPieceTable.key(t, s, e);
+        if (key != 0) {
+            int tokens = shortPieces.get(key);
+            if (tokens < 0) {
+                tokens = countUncached(t, s, e);
+                shortPieces.put(key, tokens);
+            }
+            return tokens;
+        }
+        if (length <= PieceCache.MAX_PIECE_CHARS) {
+            int hash = PieceCache.hash(t, s, e);
+            int tokens = pieces.get(t, s, e, hash);
+            if (tokens < 0) {
+                tokens = countUncached(t, s, e);
+                pieces.put(t, s, e, hash, tokens);
+            }
+            return tokens;
+        }
+        return countUncached(t, s, e);
+    }
+
+    int countUncached(char[] t, int s, int e) {
+        BytePairMerger merger = mergers.get();
+        byte[] b = merger.bytesFor(3 * (e - s));
+        int n = utf8(t, s, e, b);
+        int tokens;
+        if (n == 1 || vocabulary.rank(b, 0, n) != Vocabulary.NONE) {
+            tokens = 1;
+        } else {
+            tokens = merger.count(n);
+        }
+        merger.trim();
+        return tokens;
+    }
+
+    /** Writes the bytes of {@code t[s, e)} into {@code b}; returns how many. */
+    int utf8(char[] t, int s, int e, byte[] b) {
+        int n = 0;
+        for (int i = s; i < e; i++) {
+            char c = t[i];
+            if (c < 0x80) {
+                b[n++] = (byte) c;
+            } else if (c < 0x800) {
+                b[n++] = (byte) (0xC0 | (c >> 6));
+                b[n++] = (byte) (0x80 | (c & 0x3F));
+            } else if (Character.isSurrogate(c)) {
+                if (Character.isHighSurrogate(c) && i + 1 < e && Character.isLowSurrogate(t[i + 1])) {
+                    int cp = Character.toCodePoint(c, t[++i]);
+                    b[n++] = (byte) (0xF0 | (cp >> 18));
+                    b[n++] = (byte) (0x80 | ((cp >> 12) & 0x3F));
+                    b[n++] = (byte) (0x80 | ((cp >> 6) & 0x3F));
+                    b[n++] = (byte) (0x80 | (cp & 0x3F));
+                } else if (surrogateAsQuestionMark) {
+                    b[n++] = '?';
+                } else {
+                    b[n++] = (byte) (0xE0 | (c >> 12));
+                    b[n++] = (byte) (0x80 | ((c >> 6) & 0x3F));
+                    b[n++] = (byte) (0x80 | (c & 0x3F));
+                }
+            } else {
+                b[n++] = (byte) (0xE0 | (c >> 12));
+                b[n++] = (byte) (0x80 | ((c >> 6) & 0x3F));
+                b[n++] = (byte) (0x80 | (c & 0x3F));
+            }
+        }
+        return n;
+    }
+
+    /** Heap bytes held now: vocabulary plus both levels of the piece cache as they are now. */
+    long heapBytes() {
+        return vocabulary.heapBytes() + shortPieces.heapBytes() + pieces.heapBytes();
+    }
+}
