@@ -159,7 +159,11 @@ final class ProxyCall {
             retriesLeft--;
             retriesDone++;
             long delay = service.retryPolicy.backoffMillis(retriesDone, retryAfterMillis, ThreadLocalRandom.current());
-            pendingRetry = service.timers.schedule(this::attempt, delay, TimeUnit.MILLISECONDS);
+            try {
+                pendingRetry = service.timers.schedule(this::attempt, delay, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+                finishWithError(error); // the gateway is stopping: answer now rather than never
+            }
         } else if (nextGroup()) {
             retriesDone++;
             attempt();
