@@ -428,7 +428,12 @@ final class ProxyCall {
                 return;
             }
             call.addUpstreamNanos(upstreamNanos);
-            int statusForRouter = kind == UpstreamException.Kind.TIMEOUT ? 408 : 0;
+            // a full local wait queue says nothing about the deployment's health: no cooldown for it
+            int statusForRouter = switch (kind) {
+                case TIMEOUT -> 408;
+                case POOL_EXHAUSTED -> Router.CANCELLED;
+                default -> 0;
+            };
             ApiError e = ApiError.upstream(kind.status, error.getMessage(), kind.name().toLowerCase());
             attemptFailed(this, statusForRouter, -1, e, kind.name().toLowerCase());
         }

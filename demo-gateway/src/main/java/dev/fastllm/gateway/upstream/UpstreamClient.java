@@ -49,6 +49,12 @@ import java.util.concurrent.TimeoutException;
  */
 public final class UpstreamClient implements AutoCloseable {
 
+    /**
+     * Requests that may wait for a connection of one deployment. Waiting is bounded in time by the
+     * deployment's timeout; this bound only keeps a runaway burst from holding unbounded memory.
+     */
+    static final int MAX_WAITING = 10_000;
+
     private static final AttributeKey<Exchange> EXCHANGE = AttributeKey.valueOf("fastllm.exchange");
     private static final AttributeKey<Integer> USES = AttributeKey.valueOf("fastllm.uses");
 
@@ -112,7 +118,7 @@ public final class UpstreamClient implements AutoCloseable {
             }
         };
         this.pool = new ConnectionPool<>(deployment.id(), connector, deployment.maxParallelRequests(),
-                Math.max(64, deployment.maxParallelRequests() * 4), settings.idleConnectionTimeout().toNanos(),
+                MAX_WAITING, settings.idleConnectionTimeout().toNanos(),
                 System::nanoTime);
     }
 
