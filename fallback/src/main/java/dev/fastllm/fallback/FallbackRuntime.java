@@ -113,8 +113,11 @@ public final class FallbackRuntime implements AutoCloseable {
             lines.add("[fast-llm] " + s);
         }
         if (endpoint != null) {
-            lines.add("[fast-llm] metrics on http://" + endpoint.address().getHostString() + ":" + endpoint.port()
-                    + "/metrics");
+            String host = endpoint.address().getHostString();
+            if (host.indexOf(':') >= 0) {
+                host = "[" + host + "]"; // an IPv6 literal in a URL
+            }
+            lines.add("[fast-llm] metrics on http://" + host + ":" + endpoint.port() + "/metrics");
         }
         return lines;
     }

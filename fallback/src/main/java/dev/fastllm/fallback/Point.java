@@ -337,7 +337,13 @@ public final class Point {
                 fastDeclined(d);
             }
         }
-        R answer = original.apply(arg);
+        R answer;
+        try {
+            answer = original.apply(arg);
+        } catch (Throwable t) {
+            originalFailed(d);
+            throw t;
+        }
         if (path == SHADOW) {
             R shadowAnswer = null;
             boolean failed = false;
@@ -357,6 +363,17 @@ public final class Point {
         }
         originalDone(d, t0);
         return answer;
+    }
+
+    /**
+     * The original threw (the exception goes to the caller unchanged). A shadow trial then never runs its
+     * fast path and proves nothing, so its permit goes back, as for a decline; otherwise the breaker would
+     * refuse every call until the lost-trial re-grant an open period later.
+     */
+    private void originalFailed(int decision) {
+        if ((decision & (PATH_MASK | TRIAL)) == (SHADOW | TRIAL)) {
+            breaker.onTrialDeclined();
+        }
     }
 
     private static <R> boolean sameAnswer(BiPredicate<? super R, ? super R> same, R original, R fast) {
@@ -400,7 +417,13 @@ public final class Point {
                 fastDeclined(d);
             }
         }
-        int answer = original.applyAsInt(arg);
+        int answer;
+        try {
+            answer = original.applyAsInt(arg);
+        } catch (Throwable t) {
+            originalFailed(d);
+            throw t;
+        }
         if (path == SHADOW) {
             int shadowAnswer = DECLINE_INT;
             boolean failed = false;

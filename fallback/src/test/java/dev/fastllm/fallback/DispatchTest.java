@@ -3,6 +3,7 @@ package dev.fastllm.fallback;
 import dev.fastllm.fallback.settings.Settings;
 import org.junit.jupiter.api.Test;
 
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -151,6 +152,29 @@ class DispatchTest {
         assertEquals(1, p.declines());
         assertEquals(1, p.shadowMismatches());
         assertEquals(3, p.calls(Path.SHADOW));
+    }
+
+    @Test
+    void aShadowTrialWhoseOriginalThrowsGivesItsPermitBack() {
+        Points reg = new Points(Settings.load("breaker.failures=1,breaker.trials=1", null, null,
+                new RecordingWarnings()), clock, new RecordingWarnings());
+        Point p = reg.declare("trial.tokens", Component.TOKENS, Kind.PURE, Flag.shadow(100));
+        p.call("a", s -> {
+            throw new IllegalStateException("shadow bug");
+        }, DispatchTest::original);
+        assertEquals(BreakerState.OPEN, p.breaker().state());
+        clock.advance(30, TimeUnit.SECONDS);
+        IllegalArgumentException bad = new IllegalArgumentException("bad input");
+        assertSame(bad, assertThrows(IllegalArgumentException.class, () -> p.call("b", s -> "x", s -> {
+            throw bad;
+        })));
+        assertSame(bad, assertThrows(IllegalArgumentException.class, () -> p.callInt("b", s -> 1, s -> {
+            throw bad;
+        })));
+        // the trial proved nothing either way: the next call is a trial again and closes the breaker
+        assertEquals("original:c", p.call("c", DispatchTest::fastCopy, DispatchTest::original));
+        assertEquals(BreakerState.CLOSED, p.breaker().state());
+        assertEquals(0, p.shadowMismatches());
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.fastllm.fallback;
 
 import dev.fastllm.fallback.settings.Settings;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.io.File;
@@ -37,6 +38,21 @@ class RuntimeTest {
             assertTrue(lines.get(2).startsWith("[fast-llm] metrics on http://"), lines.get(2));
         }
         assertTrue(w.messages.isEmpty(), w.messages.toString());
+    }
+
+    @Test
+    void theMetricsLineIsAUsableUrlOnIpv6() throws Exception {
+        RecordingWarnings w = new RecordingWarnings();
+        Settings s = Settings.load("metrics.port=0,metrics.host=::1", null, null, w);
+        try (FallbackRuntime r = FallbackRuntime.start(new Points(null, null, w), s, w)) {
+            Assumptions.assumeTrue(r.endpoint() != null, "no IPv6 loopback here: " + w.messages);
+            List<String> lines = r.statusLines();
+            String line = lines.get(lines.size() - 1);
+            String url = line.substring(line.indexOf("http://"));
+            java.net.URI uri = new java.net.URI(url);
+            assertEquals(r.endpoint().port(), uri.getPort(), url);
+            assertEquals("/metrics", uri.getPath(), url);
+        }
     }
 
     @Test
