@@ -203,6 +203,11 @@ final class Cl100kSplitter {
         if (lastLineBreak >= 0) {
             return lastLineBreak + 1;
         }
+        if (e == s) {
+            // a code point in none of the classes (none exists in the Unicode of JDK 17 to 25): a piece of
+            // its own rather than no progress
+            return s + width(f0);
+        }
         if (e == n || e - s == 1) {
             return e;
         }

@@ -69,7 +69,31 @@ final class Encoding {
 
     Encoding(String name, boolean surrogateAsQuestionMark) {
         this(name, surrogateAsQuestionMark, Vocabulary.load(RANK_FILE_DIR + name + ".tiktoken"),
-                Integer.getInteger(PIECE_CACHE_PROPERTY, DEFAULT_PIECE_CACHE_ENTRIES));
+                pieceCacheEntries(System.getProperty(PIECE_CACHE_PROPERTY)));
+    }
+
+    /** Maximum accepted {@link #PIECE_CACHE_PROPERTY}: 2^22 entries per level, ~400 MB at most. */
+    static final int MAX_PIECE_CACHE_ENTRIES = 1 << 22;
+
+    /**
+     * The piece cache size setting, or the default with one warning when it is not a whole number from 0
+     * to {@link #MAX_PIECE_CACHE_ENTRIES}: a bad setting must never stop counting.
+     */
+    static int pieceCacheEntries(String value) {
+        if (value == null) {
+            return DEFAULT_PIECE_CACHE_ENTRIES;
+        }
+        try {
+            int n = Integer.parseInt(value.trim());
+            if (n >= 0 && n <= MAX_PIECE_CACHE_ENTRIES) {
+                return n;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        System.err.println("[fast-llm] -D" + PIECE_CACHE_PROPERTY + "=" + value + " is not a whole number from 0 to "
+                + MAX_PIECE_CACHE_ENTRIES + "; using " + DEFAULT_PIECE_CACHE_ENTRIES);
+        return DEFAULT_PIECE_CACHE_ENTRIES;
     }
 
     Encoding(String name, boolean surrogateAsQuestionMark, Vocabulary vocabulary, int cacheEntries) {

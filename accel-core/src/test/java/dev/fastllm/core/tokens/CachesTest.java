@@ -96,4 +96,16 @@ class CachesTest {
         assertEquals(0, memo.count(""));
         assertEquals("cl100k_base", memo.encodingName());
     }
+
+    @Test
+    void pieceCacheSizeSettingFallsBackToTheDefaultWhenMalformedOrOutOfRange() {
+        assertEquals(Encoding.DEFAULT_PIECE_CACHE_ENTRIES, Encoding.pieceCacheEntries(null));
+        assertEquals(0, Encoding.pieceCacheEntries("0"));
+        assertEquals(1024, Encoding.pieceCacheEntries(" 1024 "));
+        assertEquals(Encoding.MAX_PIECE_CACHE_ENTRIES, Encoding.pieceCacheEntries(Integer.toString(Encoding.MAX_PIECE_CACHE_ENTRIES)));
+        for (String bad : new String[] {"-1", "lots", "", "1.5", Integer.toString(Encoding.MAX_PIECE_CACHE_ENTRIES + 1),
+                "2147483648"}) {
+            assertEquals(Encoding.DEFAULT_PIECE_CACHE_ENTRIES, Encoding.pieceCacheEntries(bad), bad);
+        }
+    }
 }
