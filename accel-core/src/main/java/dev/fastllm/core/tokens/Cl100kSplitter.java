@@ -128,6 +128,9 @@ final class Cl100kSplitter {
         return (f & TWO_CHARS) != 0 ? 2 : 1;
     }
 
+    // at/width/run read like O200kSplitter's on purpose: each reads its own static class table, so the per-char
+    // loop has no indirection; sharing them would pass the table (and classify) into the hottest loop.
+
     /** End of the run of code points from {@code i} that have {@code flag}; BMP chars take one read. */
     private static int run(char[] t, int i, int n, int flag) {
         while (i < n) {
