@@ -45,6 +45,7 @@ public final class Gateway implements AutoCloseable {
     private final Map<String, UpstreamClient> clients;
     private final GatewayServer server;
     private final KeyRateLimiter limiter;
+    private final Router router;
     private final List<ScheduledFuture<?>> housekeeping = new ArrayList<>();
     private final int port;
     private final String host;
@@ -81,7 +82,7 @@ public final class Gateway implements AutoCloseable {
         GatewayConfig boundConfig = new GatewayConfig(List.copyOf(bound), config.router(), config.masterKey(),
                 config.virtualKeys(), config.server(), config.warnings());
         this.limiter = new KeyRateLimiter();
-        Router router = new Router(boundConfig.groups(), boundConfig.router(), System.nanoTime());
+        this.router = new Router(boundConfig.groups(), boundConfig.router(), System.nanoTime());
         RetryPolicy retry = new RetryPolicy(boundConfig.router(), boundConfig.server().maxRetryAfter());
         PromptTokenCounter tokens = new PromptTokenCounter();
         // load both vocabularies now rather than on the first request
@@ -149,6 +150,16 @@ public final class Gateway implements AutoCloseable {
 
     public GatewayConfig config() {
         return config;
+    }
+
+    /** The per-key limiter every proxied request goes through (for inspection: slots held, tracked keys). */
+    public KeyRateLimiter limiter() {
+        return limiter;
+    }
+
+    /** The deployment router (for inspection: in-flight counts, cooldowns). */
+    public Router router() {
+        return router;
     }
 
     /**

@@ -21,7 +21,6 @@ import dev.fastllm.gateway.upstream.UpstreamClient;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -41,8 +40,14 @@ import java.util.concurrent.ScheduledExecutorService;
  */
 public final class ProxyService implements Api {
 
-    private static final String CHAT_PATH = "/chat/completions";
-    private static final String EMBEDDINGS_PATH = "/embeddings";
+    private static final System.Logger LOG = System.getLogger(ProxyService.class.getName());
+
+    /**
+     * Test seam: when set, called with the name of each step a request reaches once it holds a key's slot or
+     * a route ("admitted", "picked", "sent", "head", "content", "complete", "error"); a test makes it throw to
+     * prove that a failure at any step still releases both. Null in production (one volatile read a step).
+     */
+    static volatile java.util.function.Consumer<String> stepProbe;
 
     final GatewayConfig config;
     final Map<String, UpstreamClient> clients;
@@ -53,7 +58,7 @@ public final class ProxyService implements Api {
     final GatewayMetrics metrics;
     final ScheduledExecutorService timers;
     final ObjectMapper json;
-    final Duration maxRetryAfter;
+    final UpstreamErrors upstreamErrors;
     private final Map<String, List<Deployment>> groups;
 
     public ProxyService(GatewayConfig config, Map<String, UpstreamClient> clients, Router router,
@@ -68,21 +73,21 @@ public final class ProxyService implements Api {
         this.metrics = metrics;
         this.timers = timers;
         this.json = json;
-        this.maxRetryAfter = config.server().maxRetryAfter();
+        this.upstreamErrors = new UpstreamErrors(json);
         this.groups = config.groups();
     }
 
     @Override
     public void chatCompletions(HttpCall call, VirtualKey key) {
-        serve(call, key, RequestValidator.chat(json, call.body()), CHAT_PATH);
+        serve(call, key, RequestValidator.chat(json, call.body()), Endpoint.CHAT);
     }
 
     @Override
     public void embeddings(HttpCall call, VirtualKey key) {
-        serve(call, key, RequestValidator.embeddings(json, call.body()), EMBEDDINGS_PATH);
+        serve(call, key, RequestValidator.embeddings(json, call.body()), Endpoint.EMBEDDINGS);
     }
 
-    private void serve(HttpCall call, VirtualKey key, RequestValidator.Parsed parsed, String path) {
+    private void serve(HttpCall call, VirtualKey key, RequestValidator.Parsed parsed, Endpoint endpoint) {
         if (parsed.error() != null) {
             refuse(call, key, parsed.error());
             return;
@@ -94,7 +99,7 @@ public final class ProxyService implements Api {
             return;
         }
         String model = deployments.get(0).upstreamModel();
-        boolean chat = CHAT_PATH.equals(path);
+        boolean chat = endpoint == Endpoint.CHAT;
         int prompt = chat
                 ? tokens.countChat(model, body.get("messages"), body.get("tools"))
                 : tokens.countEmbeddingInput(model, body.get("input"));
@@ -104,7 +109,7 @@ public final class ProxyService implements Api {
             reserve += maxTokens == null || maxTokens.isNull() ? 0 : maxTokens.asLong();
         }
         boolean stream = chat && body.path("stream").asBoolean(false);
-        start(call, key, group, deployments, body, prompt, reserve, stream, path);
+        start(call, key, group, deployments, body, prompt, reserve, stream, endpoint);
     }
 
     private List<Deployment> accessible(HttpCall call, VirtualKey key, String group) {
@@ -124,7 +129,7 @@ public final class ProxyService implements Api {
     }
 
     private void start(HttpCall call, VirtualKey key, String group, List<Deployment> deployments, ObjectNode body,
-                       int promptTokens, long reserve, boolean stream, String path) {
+                       int promptTokens, long reserve, boolean stream, Endpoint endpoint) {
         OptionalInt window = deployments.stream().map(Deployment::maxInputTokens)
                 .filter(OptionalInt::isPresent).mapToInt(OptionalInt::getAsInt).min().stream().findFirst();
         if (window.isPresent() && promptTokens > window.getAsInt()) {
@@ -153,7 +158,30 @@ public final class ProxyService implements Api {
                 return;
             }
         }
-        new ProxyCall(this, call, key, limited, group, body, promptTokens, reserve, now, stream, path, limitHeaders).begin();
+        ProxyCall proxyCall;
+        try {
+            step("admitted");
+            proxyCall = new ProxyCall(this, call, key, limited, group, body, reserve, now, stream, endpoint, limitHeaders);
+        } catch (RuntimeException | Error e) {
+            if (limited) {
+                limiter.release(key.key()); // admitted above; no ProxyCall will release it
+            }
+            LOG.log(System.Logger.Level.ERROR, "request to group " + clip(group) + " failed inside the gateway", e);
+            call.respond(new ApiError(500, "The gateway failed while handling this request.", "api_error", null,
+                    "internal_error"), limitHeaders);
+            if (e instanceof VirtualMachineError vm) {
+                throw vm;
+            }
+            return;
+        }
+        proxyCall.begin();
+    }
+
+    static void step(String name) {
+        java.util.function.Consumer<String> probe = stepProbe;
+        if (probe != null) {
+            probe.accept(name);
+        }
     }
 
     /** The key limiter's clock: monotonic milliseconds, immune to wall-clock steps. */
