@@ -10,6 +10,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * The Responses API wire format of the mock ({@code POST /responses}): validates a request body and builds the
@@ -268,7 +270,7 @@ final class MockResponses {
     }
 
     /** Copies a request field the client set with an acceptable type; otherwise the default (null for null). */
-    private static void echo(ObjectNode r, JsonNode body, String field, java.util.function.Predicate<JsonNode> ok,
+    private static void echo(ObjectNode r, JsonNode body, String field, Predicate<JsonNode> ok,
                              JsonNode fallback) {
         JsonNode value = body.path(field);
         r.set(field, !MockApi.absent(value) && ok.test(value) ? value : fallback == null ? r.nullNode() : fallback);
@@ -306,7 +308,7 @@ final class MockResponses {
         return event.put("item_id", messageId).put("output_index", 0).put("content_index", 0);
     }
 
-    private static byte[] event(String type, int sequence, java.util.function.Consumer<ObjectNode> fields) {
+    private static byte[] event(String type, int sequence, Consumer<ObjectNode> fields) {
         ObjectNode data = MockApi.JSON.createObjectNode();
         data.put("type", type).put("sequence_number", sequence);
         fields.accept(data);

@@ -1,5 +1,6 @@
 package dev.fastllm.gateway.mock;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.StreamResponse;
@@ -8,6 +9,7 @@ import com.openai.errors.InternalServerException;
 import com.openai.errors.RateLimitException;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.completions.CompletionUsage;
 import com.openai.models.responses.EasyInputMessage;
 import com.openai.models.responses.Response;
 import com.openai.models.responses.ResponseCreateParams;
@@ -17,7 +19,6 @@ import com.openai.models.responses.ResponseOutputText;
 import com.openai.models.responses.ResponseStatus;
 import com.openai.models.responses.ResponseStreamEvent;
 import com.openai.models.responses.ResponseUsage;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.fastllm.gateway.tokens.PromptTokenCounter;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -92,7 +93,7 @@ class MockResponsesOpenAiSdkTest {
         assertTrue(text.contains("Tell me about the weather in Lisbon today"), text);
 
         ResponseUsage usage = response.usage().orElseThrow();
-        com.openai.models.completions.CompletionUsage chatUsage = chat.usage().orElseThrow();
+        CompletionUsage chatUsage = chat.usage().orElseThrow();
         assertEquals(chatUsage.promptTokens(), usage.inputTokens());
         assertEquals(chatUsage.completionTokens(), usage.outputTokens());
         assertEquals(usage.inputTokens() + usage.outputTokens(), usage.totalTokens());
