@@ -6,19 +6,15 @@ package dev.fastllm.gateway.proxy;
  */
 enum Endpoint {
     /** {@code /v1/chat/completions}: chunks, usage in a last chunk when asked for, then {@code data: [DONE]}. */
-    CHAT("/chat/completions", "chat_completions"),
+    CHAT("/chat/completions"),
     /** {@code /v1/embeddings}: never streamed. */
-    EMBEDDINGS("/embeddings", "embeddings"),
+    EMBEDDINGS("/embeddings"),
     /** {@code /v1/responses}: typed events; usage in {@code response.completed}; no {@code [DONE]}. */
-    RESPONSES("/responses", "responses");
+    RESPONSES("/responses");
 
     /** Path appended to the deployment's {@code api_base}. */
     final String upstreamPath;
-    /** The route label in metrics. */
-    final String metricName;
-
-    Endpoint(String upstreamPath, String metricName) {
+    Endpoint(String upstreamPath) {
         this.upstreamPath = upstreamPath;
-        this.metricName = metricName;
     }
 }

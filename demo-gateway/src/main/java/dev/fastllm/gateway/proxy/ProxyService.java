@@ -87,6 +87,11 @@ public final class ProxyService implements Api {
         serve(call, key, RequestValidator.embeddings(json, call.body()), Endpoint.EMBEDDINGS);
     }
 
+    @Override
+    public void responses(HttpCall call, VirtualKey key) {
+        serve(call, key, RequestValidator.responses(json, call.body()), Endpoint.RESPONSES);
+    }
+
     private void serve(HttpCall call, VirtualKey key, RequestValidator.Parsed parsed, Endpoint endpoint) {
         if (parsed.error() != null) {
             refuse(call, key, parsed.error());
@@ -99,16 +104,18 @@ public final class ProxyService implements Api {
             return;
         }
         String model = deployments.get(0).upstreamModel();
-        boolean chat = endpoint == Endpoint.CHAT;
-        int prompt = chat
-                ? tokens.countChat(model, body.get("messages"), body.get("tools"))
-                : tokens.countEmbeddingInput(model, body.get("input"));
-        long reserve = prompt;
-        if (chat) {
-            JsonNode maxTokens = body.hasNonNull("max_completion_tokens") ? body.get("max_completion_tokens") : body.get("max_tokens");
-            reserve += maxTokens == null || maxTokens.isNull() ? 0 : maxTokens.asLong();
-        }
-        boolean stream = chat && body.path("stream").asBoolean(false);
+        int prompt = switch (endpoint) {
+            case CHAT -> tokens.countChat(model, body.get("messages"), body.get("tools"));
+            case RESPONSES -> tokens.countResponsesInput(model, body.get("instructions"), body.get("input"), body.get("tools"));
+            case EMBEDDINGS -> tokens.countEmbeddingInput(model, body.get("input"));
+        };
+        JsonNode budget = switch (endpoint) {
+            case CHAT -> body.hasNonNull("max_completion_tokens") ? body.get("max_completion_tokens") : body.get("max_tokens");
+            case RESPONSES -> body.get("max_output_tokens");
+            case EMBEDDINGS -> null;
+        };
+        long reserve = prompt + (budget == null || budget.isNull() ? 0 : budget.asLong());
+        boolean stream = endpoint != Endpoint.EMBEDDINGS && body.path("stream").asBoolean(false);
         start(call, key, group, deployments, body, prompt, reserve, stream, endpoint);
     }
 
@@ -235,6 +242,7 @@ public final class ProxyService implements Api {
     public void requestEnded(HttpCall call) {
         String route = call.path().endsWith("/chat/completions") ? "chat_completions"
                 : call.path().endsWith("/embeddings") ? "embeddings"
+                : call.path().endsWith("/responses") ? "responses"
                 : call.path().endsWith("/models") ? "models" : "other";
         if (!"other".equals(route) || call.status() >= 400) {
             metrics.requestEnded(route, call.modelGroup(), call.status(), System.nanoTime() - call.startNanos());

@@ -23,13 +23,15 @@ import java.util.Map;
  */
 final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
-    private enum Route { CHAT, EMBEDDINGS, MODELS, LIVELINESS, READINESS, METRICS }
+    private enum Route { CHAT, EMBEDDINGS, RESPONSES, MODELS, LIVELINESS, READINESS, METRICS }
 
     private static final Map<String, Route> ROUTES = Map.ofEntries(
             Map.entry("/v1/chat/completions", Route.CHAT),
             Map.entry("/chat/completions", Route.CHAT),
             Map.entry("/v1/embeddings", Route.EMBEDDINGS),
             Map.entry("/embeddings", Route.EMBEDDINGS),
+            Map.entry("/v1/responses", Route.RESPONSES),
+            Map.entry("/responses", Route.RESPONSES),
             Map.entry("/v1/models", Route.MODELS),
             Map.entry("/models", Route.MODELS),
             Map.entry("/health/liveliness", Route.LIVELINESS),
@@ -123,7 +125,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             return;
         }
         HttpMethod expected = switch (route) {
-            case CHAT, EMBEDDINGS -> HttpMethod.POST;
+            case CHAT, EMBEDDINGS, RESPONSES -> HttpMethod.POST;
             default -> HttpMethod.GET;
         };
         if (!expected.equals(request.method()) && !(expected == HttpMethod.GET && HttpMethod.HEAD.equals(request.method()))) {
@@ -155,6 +157,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                     case MODELS -> call.respondJson(200, api.models(key), null);
                     case CHAT -> api.chatCompletions(call, key);
                     case EMBEDDINGS -> api.embeddings(call, key);
+                    case RESPONSES -> api.responses(call, key);
                     default -> throw new IllegalStateException(route.name());
                 }
             }

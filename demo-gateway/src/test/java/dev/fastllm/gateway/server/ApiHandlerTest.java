@@ -40,6 +40,11 @@ class ApiHandlerTest {
         }
 
         @Override
+        public void responses(HttpCall call, VirtualKey key) {
+            calls.add(call);
+        }
+
+        @Override
         public JsonNode models(VirtualKey key) {
             return new ObjectMapper().createObjectNode();
         }
