@@ -43,6 +43,20 @@ import java.util.function.Function;
 public final class ConfigLoader {
 
     /** {@code api_base} value that routes a deployment to the in-process mock provider. */
+    /**
+     * SnakeYAML refuses documents over 3 M code points by default; a gateway with 100 000 virtual keys has a
+     * config of ~5 MB, so the limit is 64 M (the file is the operator's own, not untrusted input).
+     */
+    private static final YAMLFactory YAML = YAMLFactory.builder()
+            .loaderOptions(loaderOptions())
+            .enable(com.fasterxml.jackson.dataformat.yaml.YAMLParser.Feature.EMPTY_STRING_AS_NULL).build();
+
+    private static org.yaml.snakeyaml.LoaderOptions loaderOptions() {
+        org.yaml.snakeyaml.LoaderOptions options = new org.yaml.snakeyaml.LoaderOptions();
+        options.setCodePointLimit(64 * 1024 * 1024);
+        return options;
+    }
+
     public static final String EMBEDDED_MOCK = "embedded:mock";
     static final URI OPENAI_BASE = URI.create("https://api.openai.com/v1");
     static final int DEFAULT_MAX_PARALLEL = 128;
@@ -100,7 +114,7 @@ public final class ConfigLoader {
     public static GatewayConfig parse(InputStream yaml, Function<String, String> environment) {
         JsonNode root;
         try {
-            root = new ObjectMapper(new YAMLFactory()).readTree(yaml);
+            root = new ObjectMapper(YAML).readTree(yaml);
         } catch (JacksonException e) {
             throw new ConfigException("config is not valid YAML: " + e.getOriginalMessage(), e);
         } catch (IOException e) {

@@ -762,4 +762,14 @@ class ConfigLoaderTest {
             }
         }
     }
+
+    @Test
+    void aConfigOverSnakeYamlsDefaultThreeMillionCodePointsLoads() {
+        String yaml = "# " + "x".repeat(3_500_000) + "\n" + """
+                model_list:
+                  - model_name: m
+                    litellm_params: {model: openai/gpt-4o-mini, api_base: "http://127.0.0.1:9/v1"}
+                """;
+        assertEquals(1, ConfigLoader.parse(yaml, System::getenv).deployments().size());
+    }
 }
