@@ -765,11 +765,14 @@ class ConfigLoaderTest {
 
     @Test
     void aConfigOverSnakeYamlsDefaultThreeMillionCodePointsLoads() {
-        String yaml = "# " + "x".repeat(3_500_000) + "\n" + """
+        // a block scalar of 3.5 M characters (SnakeYAML reads long lines and comments far more slowly)
+        String yaml = """
                 model_list:
                   - model_name: m
                     litellm_params: {model: openai/gpt-4o-mini, api_base: "http://127.0.0.1:9/v1"}
-                """;
+                environment_variables:
+                  PAD: |
+                """ + ("    " + "x".repeat(1000) + "\n").repeat(3500);
         assertEquals(1, ConfigLoader.parse(yaml, System::getenv).deployments().size());
     }
 }
