@@ -27,7 +27,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A running gateway: the config's deployments bound to their upstream pools, the hot-path components, and
@@ -46,6 +49,8 @@ public final class Gateway implements AutoCloseable {
     private final GatewayServer server;
     private final KeyRateLimiter limiter;
     private final Router router;
+    /** Counts large prompts off the event loops: a thread per core, a bounded queue (full: 503). */
+    private final ThreadPoolExecutor counting = countingExecutor();
     private final List<ScheduledFuture<?>> housekeeping = new ArrayList<>();
     private final int port;
     private final String host;
@@ -89,7 +94,7 @@ public final class Gateway implements AutoCloseable {
         tokens.countText(PromptTokenCounter.O200K_BASE, "warm up");
         tokens.countText(PromptTokenCounter.CL100K_BASE, "warm up");
         ProxyService proxy = new ProxyService(boundConfig, clients, router, retry, limiter, tokens,
-                metrics, workers, json);
+                metrics, workers, counting, json);
         this.server = new GatewayServer(boss, workers, proxy, new Auth(boundConfig),
                 (int) config.server().maxRequestBytes(), json);
         metrics.inFlight(server::inFlight);
@@ -103,6 +108,7 @@ public final class Gateway implements AutoCloseable {
             }
             boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            counting.shutdownNow();
             throw e;
         }
         this.port = boundPort;
@@ -115,6 +121,16 @@ public final class Gateway implements AutoCloseable {
                 c.pool().evictIdle();
             }
         }), idleCheck, idleCheck, TimeUnit.SECONDS));
+    }
+
+    private static ThreadPoolExecutor countingExecutor() {
+        int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+        AtomicInteger n = new AtomicInteger();
+        return new ThreadPoolExecutor(threads, threads, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(1024), r -> {
+            Thread t = new Thread(r, "gateway-token-count-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /** Starts a gateway on {@code host:port} (port 0 picks a free port). */
@@ -181,6 +197,7 @@ public final class Gateway implements AutoCloseable {
             clean = false;
         }
         housekeeping.forEach(f -> f.cancel(false));
+        counting.shutdownNow();
         clients.values().forEach(UpstreamClient::close);
         if (mock != null) {
             mock.close();

@@ -24,6 +24,8 @@ import io.netty.handler.codec.http.HttpHeaders;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 
 /**
@@ -49,6 +51,12 @@ public final class ProxyService implements Api {
      */
     static volatile java.util.function.Consumer<String> stepProbe;
 
+    /**
+     * Bodies up to this size are parsed and counted on the event loop (well under a millisecond); larger ones
+     * on the {@code counting} executor.
+     */
+    static final int COUNT_ON_EVENT_LOOP_BYTES = 16 * 1024;
+
     final GatewayConfig config;
     final Map<String, UpstreamClient> clients;
     final Router router;
@@ -58,12 +66,13 @@ public final class ProxyService implements Api {
     final GatewayMetrics metrics;
     final ScheduledExecutorService timers;
     final ObjectMapper json;
+    private final Executor counting;
     final UpstreamErrors upstreamErrors;
     private final Map<String, List<Deployment>> groups;
 
     public ProxyService(GatewayConfig config, Map<String, UpstreamClient> clients, Router router,
                         RetryPolicy retryPolicy, KeyRateLimiter limiter, PromptTokenCounter tokens,
-                        GatewayMetrics metrics, ScheduledExecutorService timers, ObjectMapper json) {
+                        GatewayMetrics metrics, ScheduledExecutorService timers, Executor counting, ObjectMapper json) {
         this.config = config;
         this.clients = clients;
         this.router = router;
@@ -73,26 +82,60 @@ public final class ProxyService implements Api {
         this.metrics = metrics;
         this.timers = timers;
         this.json = json;
+        this.counting = counting;
         this.upstreamErrors = new UpstreamErrors(json);
         this.groups = config.groups();
     }
 
     @Override
     public void chatCompletions(HttpCall call, VirtualKey key) {
-        serve(call, key, RequestValidator.chat(json, call.body()), Endpoint.CHAT);
+        offLoopIfLarge(call, key, Endpoint.CHAT);
     }
 
     @Override
     public void embeddings(HttpCall call, VirtualKey key) {
-        serve(call, key, RequestValidator.embeddings(json, call.body()), Endpoint.EMBEDDINGS);
+        offLoopIfLarge(call, key, Endpoint.EMBEDDINGS);
     }
 
     @Override
     public void responses(HttpCall call, VirtualKey key) {
-        serve(call, key, RequestValidator.responses(json, call.body()), Endpoint.RESPONSES);
+        offLoopIfLarge(call, key, Endpoint.RESPONSES);
     }
 
-    private void serve(HttpCall call, VirtualKey key, RequestValidator.Parsed parsed, Endpoint endpoint) {
+    /**
+     * Serves a small request on the event loop; a large one (its JSON parse and token count take milliseconds
+     * to seconds) on the {@code counting} executor, so it never holds up the other connections of its loop.
+     */
+    private void offLoopIfLarge(HttpCall call, VirtualKey key, Endpoint endpoint) {
+        if (call.body().length <= COUNT_ON_EVENT_LOOP_BYTES) {
+            serve(call, key, endpoint);
+            return;
+        }
+        try {
+            counting.execute(() -> {
+                if (call.ended()) {
+                    return; // the client left while the request waited its turn
+                }
+                try {
+                    serve(call, key, endpoint);
+                } catch (RuntimeException | Error e) {
+                    LOG.log(System.Logger.Level.ERROR, "request to " + call.path() + " failed inside the gateway", e);
+                    call.respond(new ApiError(500, "The gateway failed while handling this request.", "api_error",
+                            null, "internal_error"));
+                }
+            });
+        } catch (RejectedExecutionException busy) {
+            call.respond(new ApiError(503, "The gateway is busy with other large requests; retry shortly.",
+                    "api_error", null, "overloaded").withRetryAfter(1));
+        }
+    }
+
+    private void serve(HttpCall call, VirtualKey key, Endpoint endpoint) {
+        RequestValidator.Parsed parsed = switch (endpoint) {
+            case CHAT -> RequestValidator.chat(json, call.body());
+            case RESPONSES -> RequestValidator.responses(json, call.body());
+            case EMBEDDINGS -> RequestValidator.embeddings(json, call.body());
+        };
         if (parsed.error() != null) {
             refuse(call, key, parsed.error());
             return;
@@ -103,6 +146,21 @@ public final class ProxyService implements Api {
         if (deployments == null) {
             return;
         }
+        // cheap decisions before tokens are counted: a key already out of requests, parallel slots or tokens is
+        // refused without paying for its prompt (the real, atomic check is tryAcquire below)
+        if (key.limited()) {
+            KeyLimits limits = KeyLimits.of(key);
+            RateLimitDecision d = limiter.peek(key.key(), limits, limiterClock());
+            if (!d.allowed()) {
+                throttled(call, d, limits);
+                return;
+            }
+        }
+        countAndStart(call, key, group, deployments, body, endpoint);
+    }
+
+    private void countAndStart(HttpCall call, VirtualKey key, String group, List<Deployment> deployments,
+                               ObjectNode body, Endpoint endpoint) {
         String model = deployments.get(0).upstreamModel();
         int prompt = switch (endpoint) {
             case CHAT -> tokens.countChat(model, body.get("messages"), body.get("tools"));
@@ -153,15 +211,7 @@ public final class ProxyService implements Api {
             RateLimitDecision d = limiter.tryAcquire(key.key(), limits, reserve, now);
             limitHeaders = rateLimitHeaders(d, limits);
             if (!d.allowed()) {
-                String what = switch (d.rejectedBy()) {
-                    case REQUESTS -> "requests per minute (rpm_limit " + limits.rpm() + ")";
-                    case TOKENS -> "tokens per minute (tpm_limit " + limits.tpm() + ")";
-                    case PARALLEL -> "parallel requests (max_parallel_requests " + limits.maxParallel() + ")";
-                    default -> "limit";
-                };
-                call.respond(new ApiError(429, "Rate limit exceeded for this key: " + what + ". Retry after "
-                        + d.retryAfterSeconds() + " s.", "throttling_error", null, "429")
-                        .withRetryAfter(d.retryAfterSeconds()), limitHeaders);
+                throttled(call, d, limits);
                 return;
             }
         }
@@ -189,6 +239,18 @@ public final class ProxyService implements Api {
         if (probe != null) {
             probe.accept(name);
         }
+    }
+
+    private static void throttled(HttpCall call, RateLimitDecision d, KeyLimits limits) {
+        String what = switch (d.rejectedBy()) {
+            case REQUESTS -> "requests per minute (rpm_limit " + limits.rpm() + ")";
+            case TOKENS -> "tokens per minute (tpm_limit " + limits.tpm() + ")";
+            case PARALLEL -> "parallel requests (max_parallel_requests " + limits.maxParallel() + ")";
+            default -> "limit";
+        };
+        call.respond(new ApiError(429, "Rate limit exceeded for this key: " + what + ". Retry after "
+                + d.retryAfterSeconds() + " s.", "throttling_error", null, "429")
+                .withRetryAfter(d.retryAfterSeconds()), rateLimitHeaders(d, limits));
     }
 
     /** The key limiter's clock: monotonic milliseconds, immune to wall-clock steps. */
