@@ -244,20 +244,23 @@ final class ProxyCall {
         }
         ApiError e = new ApiError(500, "The gateway failed while handling this request.", "api_error", null,
                 "internal_error");
+        finish();
         if (streaming) {
             streamError(e);
         } else {
             call.respond(e, responseHeaders(null, null));
         }
-        finish();
     }
 
     private void finishWithError(ApiError e) {
-        call.respond(e, responseHeaders(null, null));
         finish();
+        call.respond(e, responseHeaders(null, null));
     }
 
-    /** Must hold the monitor. Releases what the request holds, once. */
+    /**
+     * Must hold the monitor. Releases what the request holds, once; called before the answer's last byte is
+     * written, so a client that sends its next request the moment it has this answer finds the slot free.
+     */
     private void finish() {
         if (finished) {
             return;
@@ -430,9 +433,9 @@ final class ProxyCall {
                     return;
                 }
                 reconcile(relay.usageTokens());
-                call.endStream();
                 current = null;
                 finish();
+                call.endStream();
             }
         }
 
@@ -466,6 +469,8 @@ final class ProxyCall {
                 call.addUpstreamNanos(upstreamNanos);
                 reconcile(tokens);
                 HttpHeaders h = responseHeaders(deployment, head);
+                current = null;
+                finish();
                 if (stream && answer != null && answer.isObject()) {
                     // the client asked for a stream and the upstream answered whole: a valid stream all the same
                     streaming = call.startStream(status, h);
@@ -475,8 +480,6 @@ final class ProxyCall {
                     String type = head.headers().get(HttpHeaderNames.CONTENT_TYPE, "application/json");
                     call.respondBytes(status, bytes, type, h);
                 }
-                current = null;
-                finish();
             }
         }
 
@@ -490,13 +493,13 @@ final class ProxyCall {
                 call.addUpstreamNanos(upstreamNanos);
                 byte[] bytes = collected.toByteArray();
                 HttpHeaders h = responseHeaders(deployment, head);
+                current = null;
+                finish();
                 if (!truncated && service.upstreamErrors.isOpenAiError(bytes)) {
                     call.respondBytes(status, bytes, "application/json", h);
                 } else {
                     call.respond(service.upstreamErrors.refusal(status, bytes), h);
                 }
-                current = null;
-                finish();
             }
         }
 
@@ -512,9 +515,9 @@ final class ProxyCall {
                     if (!live()) {
                         return;
                     }
-                    streamError(ApiError.upstream(kind.status, "The upstream stream broke: " + error.getMessage(), code));
                     current = null;
                     finish();
+                    streamError(ApiError.upstream(kind.status, "The upstream stream broke: " + error.getMessage(), code));
                 }
                 return;
             }
