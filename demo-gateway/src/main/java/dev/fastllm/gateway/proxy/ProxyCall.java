@@ -334,6 +334,7 @@ final class ProxyCall {
         StreamRelay relay;
         final ByteArrayOutputStream collected = new ByteArrayOutputStream();
         boolean truncated;
+        volatile boolean pausedForClient;
 
         Attempt(Route route, String group) {
             this.route = route;
@@ -390,6 +391,9 @@ final class ProxyCall {
             if (relay != null) {
                 if (streaming) {
                     relay.feed(content, call::streamChunk);
+                    if (!call.writable()) {
+                        backOff();
+                    }
                 }
                 return;
             }
@@ -401,6 +405,31 @@ final class ProxyCall {
             } else {
                 truncated = true; // an error body is only read for its message; a success must be whole
             }
+        }
+
+        /**
+         * The client reads slower than the upstream writes: stop reading the upstream until the client's
+         * connection drains, so a stream holds at most its connection's high-water mark plus one read. A client
+         * that does not drain within the deployment's timeout is cut off (and logged): its slot, route and
+         * upstream connection are released as on any disconnect.
+         */
+        private void backOff() {
+            if (pausedForClient) {
+                return;
+            }
+            pausedForClient = true;
+            exchange.pauseReading();
+            long timeoutMillis = deployment.timeout().toMillis();
+            ScheduledFuture<?> stall = service.timers.schedule(() -> guarded(this, () -> {
+                LOG.log(System.Logger.Level.WARNING, "a client of model group " + group + " read nothing of its stream for "
+                        + timeoutMillis + " ms; cutting it off");
+                call.cutOff();
+            }), timeoutMillis, TimeUnit.MILLISECONDS);
+            call.whenDrained(() -> {
+                stall.cancel(false);
+                pausedForClient = false;
+                exchange.resumeReading();
+            });
         }
 
         private void complete() {

@@ -42,6 +42,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final GatewayServer server;
     private final ArrayDeque<FullHttpRequest> queued = new ArrayDeque<>();
     private boolean busy;
+    private HttpCall current; // the call being answered, for writability events
 
     ApiHandler(GatewayServer server) {
         this.server = server;
@@ -66,6 +67,15 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        HttpCall call = current;
+        if (call != null && ctx.channel().isWritable()) {
+            call.drained(); // a relayed stream paused for this client may read its upstream again
+        }
+        super.channelWritabilityChanged(ctx);
+    }
+
+    @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         // connection-level failure (reset by peer and the like): nothing to answer
         ctx.close();
@@ -77,8 +87,9 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         boolean keepAlive = HttpUtil.isKeepAlive(request) && request.decoderResult().isSuccess();
         String path = new QueryStringDecoder(request.uri()).path();
         byte[] body = ByteBufUtil.getBytes(request.content());
-        HttpCall call = new HttpCall(ctx, request.method(), path, request.headers(), body, keepAlive,
-                server.json(), done -> ctx.channel().eventLoop().execute(() -> ended(ctx, done)));
+        HttpCall call = new HttpCall(ctx, request.method(), request.protocolVersion(), path, request.headers(), body,
+                keepAlive, server.json(), done -> ctx.channel().eventLoop().execute(() -> ended(ctx, done)));
+        current = call;
         try {
             dispatch(call, request);
         } catch (RuntimeException e) {
@@ -96,6 +107,9 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             System.getLogger(ApiHandler.class.getName()).log(System.Logger.Level.WARNING, "metrics failed", e);
         }
         busy = false;
+        if (current == call) {
+            current = null;
+        }
         if (!ctx.channel().isActive()) {
             // the client left: what it pipelined has nowhere to be answered (channelInactive may not have run yet)
             FullHttpRequest dropped;

@@ -183,6 +183,7 @@ public final class UpstreamClient implements AutoCloseable {
         private boolean reusedChannel;
         private boolean retried;
         private boolean keepAlive;
+        private boolean paused;
         private ScheduledFuture<?> timer;
 
         private Exchange(String path, byte[] body, HttpHeaders forwarded, long timeoutMillis, ResponseListener listener) {
@@ -201,6 +202,41 @@ public final class UpstreamClient implements AutoCloseable {
                 ch.eventLoop().execute(() -> {
                     if (channel == ch) { // not a channel an earlier try already gave back
                         finish(false);
+                    }
+                });
+            }
+        }
+
+        /**
+         * Stops reading the answer (the client is slower than the upstream): TCP then pushes back on the
+         * upstream, and at most what one read brought in stays buffered. The idle timeout is suspended, since
+         * the upstream is not the one keeping us waiting. Safe from any thread.
+         */
+        public void pauseReading() {
+            Channel ch = channel;
+            if (ch != null) {
+                ch.eventLoop().execute(() -> {
+                    if (channel == ch && !done) {
+                        paused = true;
+                        ch.config().setAutoRead(false);
+                        if (timer != null) {
+                            timer.cancel(false);
+                        }
+                    }
+                });
+            }
+        }
+
+        /** Reads the answer again after {@link #pauseReading}. Safe from any thread. */
+        public void resumeReading() {
+            Channel ch = channel;
+            if (ch != null) {
+                ch.eventLoop().execute(() -> {
+                    if (channel == ch && !done && paused) {
+                        paused = false;
+                        armTimer();
+                        ch.config().setAutoRead(true);
+                        ch.read();
                     }
                 });
             }
@@ -277,6 +313,9 @@ public final class UpstreamClient implements AutoCloseable {
         private void armTimer() {
             if (timer != null) {
                 timer.cancel(false);
+            }
+            if (paused) {
+                return; // waiting for our client, not for the upstream
             }
             timer = channel.eventLoop().schedule(() -> onFailure(new TimeoutException(
                     "no response from " + deployment.id() + " within " + timeoutMillis + " ms")),
@@ -363,6 +402,10 @@ public final class UpstreamClient implements AutoCloseable {
             if (ch != null) {
                 ch.attr(EXCHANGE).set(null);
                 channel = null;
+                if (paused) {
+                    paused = false;
+                    ch.config().setAutoRead(true); // a pooled connection always reads (stray answers close it)
+                }
                 pool.release(ch, reusable && !cancelled);
             }
         }
