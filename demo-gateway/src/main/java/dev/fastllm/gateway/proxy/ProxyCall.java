@@ -47,7 +47,7 @@ final class ProxyCall {
     /** Upstream answer headers passed back to the client. */
     private static final List<String> PASSED_BACK = List.of("x-request-id", "openai-processing-ms");
 
-    private final ProxyService service;
+    private final ProxyDependencies deps;
     private final HttpCall call;
     private final VirtualKey key;
     private final boolean limited;
@@ -71,15 +71,15 @@ final class ProxyCall {
     private ScheduledFuture<?> pendingRetry;
     private ApiError lastError;
 
-    ProxyCall(ProxyService service, HttpCall call, VirtualKey key, boolean limited, String group, ObjectNode body,
+    ProxyCall(ProxyDependencies deps, HttpCall call, VirtualKey key, boolean limited, String group, ObjectNode body,
               long reservedTokens, long acquiredAtMillis, boolean stream, Endpoint endpoint, HttpHeaders limitHeaders) {
-        this.service = service;
+        this.deps = deps;
         this.call = call;
         this.key = key;
         this.limited = limited;
         List<String> c = new ArrayList<>();
         c.add(group);
-        for (String g : service.retryPolicy.fallbackChain(group)) {
+        for (String g : deps.retryPolicy().fallbackChain(group)) {
             if (!c.contains(g) && (key.allows(g))) {
                 c.add(g);
             }
@@ -93,7 +93,7 @@ final class ProxyCall {
         this.endpoint = endpoint;
         this.limitHeaders = limitHeaders;
         this.forwarded = forwardedHeaders(call.headers());
-        this.retriesLeft = service.config.router().numRetries();
+        this.retriesLeft = deps.numRetries();
     }
 
     void begin() {
@@ -112,13 +112,13 @@ final class ProxyCall {
         }
         String group = chain.get(groupIndex);
         long now = System.currentTimeMillis();
-        Route route = service.router.pick(group, reservedTokens, now);
+        Route route = deps.router().pick(group, reservedTokens, now);
         if (route == null) {
             if (nextGroup()) {
                 attempt();
                 return;
             }
-            long waitMs = service.router.retryAfterMillis(chain.get(0), reservedTokens, now);
+            long waitMs = deps.router().retryAfterMillis(chain.get(0), reservedTokens, now);
             ApiError e = lastError != null ? lastError : new ApiError(429, "No deployments available for model group '"
                     + ProxyService.clip(chain.get(0)) + "': every deployment is cooling down or at its rpm/tpm capacity.",
                     "rate_limit_error", null, "no_deployments_available");
@@ -131,7 +131,7 @@ final class ProxyCall {
         attempts++;
         ProxyService.step("picked");
         Deployment d = route.deployment();
-        UpstreamClient client = service.clients.get(d.id());
+        UpstreamClient client = deps.clients().get(d.id());
         a.exchange = client.post(endpoint.upstreamPath, upstreamBody(d), forwarded, d.timeout().toMillis(), a);
         ProxyService.step("sent");
     }
@@ -141,7 +141,7 @@ final class ProxyCall {
             return false;
         }
         groupIndex++;
-        retriesLeft = service.config.router().numRetries();
+        retriesLeft = deps.numRetries();
         return true;
     }
 
@@ -155,7 +155,7 @@ final class ProxyCall {
             opts.put("include_usage", true);
         }
         try {
-            return service.json.writeValueAsBytes(b);
+            return deps.json().writeValueAsBytes(b);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
@@ -163,8 +163,8 @@ final class ProxyCall {
 
     /** A failed attempt: report it, then retry, fall back, or answer the error. */
     private synchronized void attemptFailed(Attempt a, int status, long retryAfterMillis, ApiError error, String kind) {
-        service.router.onEnd(a.route, status, 0, System.currentTimeMillis());
-        service.metrics.upstreamError(a.group, a.deployment.id(), kind);
+        deps.router().onEnd(a.route, status, 0, System.currentTimeMillis());
+        deps.metrics().upstreamError(a.group, a.deployment.id(), kind);
         if (finished || a != current) {
             return;
         }
@@ -173,9 +173,9 @@ final class ProxyCall {
         if (retriesLeft > 0) {
             retriesLeft--;
             retriesDone++;
-            long delay = service.retryPolicy.backoffMillis(retriesDone, retryAfterMillis, ThreadLocalRandom.current());
+            long delay = deps.retryPolicy().backoffMillis(retriesDone, retryAfterMillis, ThreadLocalRandom.current());
             try {
-                pendingRetry = service.timers.schedule(() -> guarded(null, this::attempt), delay, TimeUnit.MILLISECONDS);
+                pendingRetry = deps.timers().schedule(() -> guarded(null, this::attempt), delay, TimeUnit.MILLISECONDS);
             } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
                 finishWithError(error); // the gateway is stopping: answer now rather than never
             }
@@ -198,7 +198,7 @@ final class ProxyCall {
         }
         if (a != null) {
             a.exchange.cancel();
-            service.router.onEnd(a.route, Router.CANCELLED, 0, System.currentTimeMillis());
+            deps.router().onEnd(a.route, Router.CANCELLED, 0, System.currentTimeMillis());
         }
         finish();
     }
@@ -236,7 +236,7 @@ final class ProxyCall {
                 if (x.exchange != null) {
                     x.exchange.cancel();
                 }
-                service.router.onEnd(x.route, Router.CANCELLED, 0, now);
+                deps.router().onEnd(x.route, Router.CANCELLED, 0, now);
             }
         }
         if (finished) {
@@ -267,13 +267,13 @@ final class ProxyCall {
         }
         finished = true;
         if (limited) {
-            service.limiter.release(key.key());
+            deps.limiter().release(key.key());
         }
     }
 
     private void streamError(ApiError e) {
         try {
-            byte[] json = service.json.writeValueAsBytes(e.toJson());
+            byte[] json = deps.json().writeValueAsBytes(e.toJson());
             ByteBuf out = Unpooled.buffer(json.length + 8);
             out.writeBytes("data: ".getBytes(StandardCharsets.US_ASCII)).writeBytes(json).writeByte('\n').writeByte('\n');
             call.streamChunk(out);
@@ -316,7 +316,7 @@ final class ProxyCall {
 
     private void reconcile(long totalTokens) {
         if (limited && totalTokens >= 0) {
-            service.limiter.reconcile(key.key(), reservedTokens, totalTokens, acquiredAtMillis, ProxyService.limiterClock());
+            deps.limiter().reconcile(key.key(), reservedTokens, totalTokens, acquiredAtMillis, ProxyService.limiterClock());
         }
     }
 
@@ -381,7 +381,7 @@ final class ProxyCall {
                     }
                     call.addUpstreamNanos(System.nanoTime() - startNanos);
                     streaming = call.startStream(status, responseHeaders(deployment, h));
-                    relay = new StreamRelay(endpoint, clientWantsUsage, service.json);
+                    relay = new StreamRelay(endpoint, clientWantsUsage, deps.json());
                 }
             }
         }
@@ -420,7 +420,7 @@ final class ProxyCall {
             pausedForClient = true;
             exchange.pauseReading();
             long timeoutMillis = deployment.timeout().toMillis();
-            ScheduledFuture<?> stall = service.timers.schedule(() -> guarded(this, () -> {
+            ScheduledFuture<?> stall = deps.timers().schedule(() -> guarded(this, () -> {
                 LOG.log(System.Logger.Level.WARNING, "a client of model group " + group + " read nothing of its stream for "
                         + timeoutMillis + " ms; cutting it off");
                 call.cutOff();
@@ -434,7 +434,7 @@ final class ProxyCall {
 
         private void complete() {
             long upstreamNanos = System.nanoTime() - startNanos;
-            service.metrics.upstreamAttempt(group, deployment.id(), upstreamNanos);
+            deps.metrics().upstreamAttempt(group, deployment.id(), upstreamNanos);
             ProxyService.step("complete");
             if (relay != null) {
                 completeStream();
@@ -442,10 +442,10 @@ final class ProxyCall {
                 completeTooLarge(upstreamNanos);
             } else if (status / 100 == 2) {
                 completeSuccess(upstreamNanos);
-            } else if (service.retryPolicy.retryable(status)) {
+            } else if (deps.retryPolicy().retryable(status)) {
                 call.addUpstreamNanos(upstreamNanos);
                 long retryAfter = RetryAfter.millis(head.headers(), System.currentTimeMillis());
-                attemptFailed(this, status, retryAfter, service.upstreamErrors.failure(status, collected.toByteArray(),
+                attemptFailed(this, status, retryAfter, deps.upstreamErrors().failure(status, collected.toByteArray(),
                         retryAfter), "status_" + status);
             } else {
                 completeRefused(upstreamNanos);
@@ -457,7 +457,7 @@ final class ProxyCall {
                 relay.end(call::streamChunk);
             }
             synchronized (ProxyCall.this) {
-                service.router.onEnd(route, status, Math.max(0, relay.usageTokens()), System.currentTimeMillis());
+                deps.router().onEnd(route, status, Math.max(0, relay.usageTokens()), System.currentTimeMillis());
                 if (!live()) {
                     return;
                 }
@@ -471,8 +471,8 @@ final class ProxyCall {
         private void completeTooLarge(long upstreamNanos) {
             call.addUpstreamNanos(upstreamNanos);
             synchronized (ProxyCall.this) {
-                service.router.onEnd(route, Router.CANCELLED, 0, System.currentTimeMillis());
-                service.metrics.upstreamError(group, deployment.id(), "too_large");
+                deps.router().onEnd(route, Router.CANCELLED, 0, System.currentTimeMillis());
+                deps.metrics().upstreamError(group, deployment.id(), "too_large");
                 if (live()) {
                     current = null;
                     finishWithError(ApiError.upstream(502, "The upstream answer exceeds " + MAX_BODY
@@ -485,13 +485,13 @@ final class ProxyCall {
             byte[] bytes = collected.toByteArray();
             JsonNode answer = null;
             try {
-                answer = service.json.readTree(bytes);
+                answer = deps.json().readTree(bytes);
             } catch (java.io.IOException | RuntimeException e) {
                 LOG.log(System.Logger.Level.DEBUG, "upstream answer is not JSON");
             }
             long tokens = answer == null ? -1 : Usage.total(answer.get("usage"));
             synchronized (ProxyCall.this) {
-                service.router.onEnd(route, status, Math.max(0, tokens), System.currentTimeMillis());
+                deps.router().onEnd(route, status, Math.max(0, tokens), System.currentTimeMillis());
                 if (!live()) {
                     return;
                 }
@@ -503,7 +503,7 @@ final class ProxyCall {
                 if (stream && answer != null && answer.isObject()) {
                     // the client asked for a stream and the upstream answered whole: a valid stream all the same
                     streaming = call.startStream(status, h);
-                    new StreamRelay(endpoint, clientWantsUsage, service.json).fromJson(answer, call::streamChunk);
+                    new StreamRelay(endpoint, clientWantsUsage, deps.json()).fromJson(answer, call::streamChunk);
                     call.endStream();
                 } else {
                     String type = head.headers().get(HttpHeaderNames.CONTENT_TYPE, "application/json");
@@ -515,7 +515,7 @@ final class ProxyCall {
         /** The provider refused the request itself (400, 401, 404, 422, ...): the client's answer. */
         private void completeRefused(long upstreamNanos) {
             synchronized (ProxyCall.this) {
-                service.router.onEnd(route, status, 0, System.currentTimeMillis());
+                deps.router().onEnd(route, status, 0, System.currentTimeMillis());
                 if (!live()) {
                     return;
                 }
@@ -524,10 +524,10 @@ final class ProxyCall {
                 HttpHeaders h = responseHeaders(deployment, head);
                 current = null;
                 finish();
-                if (!truncated && service.upstreamErrors.isOpenAiError(bytes)) {
+                if (!truncated && deps.upstreamErrors().isOpenAiError(bytes)) {
                     call.respondBytes(status, bytes, "application/json", h);
                 } else {
-                    call.respond(service.upstreamErrors.refusal(status, bytes), h);
+                    call.respond(deps.upstreamErrors().refusal(status, bytes), h);
                 }
             }
         }
@@ -539,8 +539,8 @@ final class ProxyCall {
             String code = kind.name().toLowerCase(Locale.ROOT);
             if (relay != null) {
                 synchronized (ProxyCall.this) {
-                    service.router.onEnd(route, 0, 0, System.currentTimeMillis());
-                    service.metrics.upstreamError(group, deployment.id(), code);
+                    deps.router().onEnd(route, 0, 0, System.currentTimeMillis());
+                    deps.metrics().upstreamError(group, deployment.id(), code);
                     if (!live()) {
                         return;
                     }

@@ -57,33 +57,24 @@ public final class ProxyService implements Api {
      */
     static final int COUNT_ON_EVENT_LOOP_BYTES = 16 * 1024;
 
-    final GatewayConfig config;
-    final Map<String, UpstreamClient> clients;
-    final Router router;
-    final RetryPolicy retryPolicy;
-    final KeyRateLimiter limiter;
-    final PromptTokenCounter tokens;
-    final GatewayMetrics metrics;
-    final ScheduledExecutorService timers;
-    final ObjectMapper json;
+    private final KeyRateLimiter limiter;
+    private final PromptTokenCounter tokens;
+    private final GatewayMetrics metrics;
+    private final ObjectMapper json;
     private final Executor counting;
-    final UpstreamErrors upstreamErrors;
+    private final ProxyDependencies deps;
     private final Map<String, List<Deployment>> groups;
 
     public ProxyService(GatewayConfig config, Map<String, UpstreamClient> clients, Router router,
                         RetryPolicy retryPolicy, KeyRateLimiter limiter, PromptTokenCounter tokens,
                         GatewayMetrics metrics, ScheduledExecutorService timers, Executor counting, ObjectMapper json) {
-        this.config = config;
-        this.clients = clients;
-        this.router = router;
-        this.retryPolicy = retryPolicy;
         this.limiter = limiter;
         this.tokens = tokens;
         this.metrics = metrics;
-        this.timers = timers;
         this.json = json;
         this.counting = counting;
-        this.upstreamErrors = new UpstreamErrors(json);
+        this.deps = new ProxyDependencies(router, limiter, clients, retryPolicy, config.router().numRetries(), metrics,
+                timers, json, new UpstreamErrors(json));
         this.groups = config.groups();
     }
 
@@ -218,7 +209,7 @@ public final class ProxyService implements Api {
         ProxyCall proxyCall;
         try {
             step("admitted");
-            proxyCall = new ProxyCall(this, call, key, limited, group, body, reserve, now, stream, endpoint, limitHeaders);
+            proxyCall = new ProxyCall(deps, call, key, limited, group, body, reserve, now, stream, endpoint, limitHeaders);
         } catch (RuntimeException | Error e) {
             if (limited) {
                 limiter.release(key.key()); // admitted above; no ProxyCall will release it
