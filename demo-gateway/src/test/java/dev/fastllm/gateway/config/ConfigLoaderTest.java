@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
@@ -383,7 +384,7 @@ class ConfigLoaderTest {
         cases.put("api_key: {env: X}", p + "api_key");
         cases.put("api_key: [a, b]", p + "api_key");
         for (Map.Entry<String, String> c : cases.entrySet()) {
-            assertInvalid(second.formatted(c.getKey()), c.getValue());
+            assertInvalid(String.format(Locale.ROOT, second, c.getKey()), c.getValue());
         }
         String base = """
                 model_list:
@@ -393,7 +394,7 @@ class ConfigLoaderTest {
                     litellm_params: {model: "openai/m", api_base: "%s"}
                 """;
         for (String bad : List.of("ftp://h/v1", "localhost:8000", "http://", "http://h:1/a b", "your_ollama_api_base")) {
-            assertInvalid(base.formatted(bad), p + "api_base");
+            assertInvalid(String.format(Locale.ROOT, base, bad), p + "api_base");
         }
     }
 
@@ -675,14 +676,14 @@ class ConfigLoaderTest {
     @Test
     void integerSettingsDoNotOverflow() {
         String big = "3000000000"; // wraps to a negative int when narrowed without a check
-        assertInvalid("""
+        assertInvalid(String.format(Locale.ROOT, """
                 model_list:
                   - {model_name: m, litellm_params: {model: openai/m, api_base: "http://h:1", max_parallel_requests: %s}}
-                """.formatted(big), "model_list[0].litellm_params.max_parallel_requests");
-        assertInvalid("""
+                """, big), "model_list[0].litellm_params.max_parallel_requests");
+        assertInvalid(String.format(Locale.ROOT, """
                 model_list:
                   - {model_name: m, litellm_params: {model: openai/m, api_base: "http://h:1"}, model_info: {max_input_tokens: %s}}
-                """.formatted(big), "model_list[0].model_info.max_input_tokens");
+                """, big), "model_list[0].model_info.max_input_tokens");
         assertInvalid(MODEL + "virtual_keys: [{key: sk-1, max_parallel_requests: " + big + "}]\n",
                 "virtual_keys[0].max_parallel_requests");
         GatewayConfig largest = parse("""

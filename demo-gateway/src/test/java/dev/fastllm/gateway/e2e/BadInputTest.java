@@ -15,6 +15,7 @@ import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -158,7 +159,7 @@ class BadInputTest {
         String line;
         while ((line = in.readLine()) != null && !line.isEmpty()) {
             head.append(line).append('\n');
-            if (line.toLowerCase().startsWith("content-length:")) {
+            if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
                 length = Integer.parseInt(line.substring(15).trim());
             }
         }
