@@ -124,6 +124,10 @@ class ConfigLoaderTest {
         assertEquals(Duration.ofSeconds(90), s.idleConnectionTimeout());
         assertEquals(Duration.ofMillis(2_500), s.connectTimeout());
         assertEquals(Duration.ZERO, s.maxRetryAfter());
+        assertEquals(Duration.ofSeconds(10), s.clientHeaderTimeout());
+        assertEquals(Duration.ofMillis(20_500), s.clientBodyTimeout());
+        assertEquals(Duration.ofSeconds(300), s.clientIdleTimeout());
+        assertEquals(Duration.ofSeconds(15), s.clientSendTimeout());
 
         assertFalse(config.toString().contains("sk-"), "toString never prints keys: " + config);
         assertFalse(a.toString().contains("sk-from-file"), a.toString());
@@ -461,6 +465,10 @@ class ConfigLoaderTest {
         cases.put(MODEL + "gateway_settings: {idle_connection_timeout: 0}\n", "gateway_settings.idle_connection_timeout");
         cases.put(MODEL + "gateway_settings: {connect_timeout: fast}\n", "gateway_settings.connect_timeout");
         cases.put(MODEL + "gateway_settings: {max_retry_after: -0.5}\n", "gateway_settings.max_retry_after");
+        cases.put(MODEL + "gateway_settings: {client_header_timeout: 0}\n", "gateway_settings.client_header_timeout");
+        cases.put(MODEL + "gateway_settings: {client_body_timeout: slow}\n", "gateway_settings.client_body_timeout");
+        cases.put(MODEL + "gateway_settings: {client_idle_timeout: -1}\n", "gateway_settings.client_idle_timeout");
+        cases.put(MODEL + "gateway_settings: {client_send_timeout: [1]}\n", "gateway_settings.client_send_timeout");
         for (Map.Entry<String, String> c : cases.entrySet()) {
             assertInvalid(c.getKey(), c.getValue());
         }
@@ -729,6 +737,26 @@ class ConfigLoaderTest {
             }
             return ConfigLoader.parse(in, env);
         }
+    }
+
+    @Test
+    void credentialsInAnApiBaseAreNotEchoed() {
+        String yaml = """
+                model_list:
+                  - model_name: m
+                    litellm_params: {model: openai/m, api_base: "%s"}
+                """;
+        for (String bad : List.of("ftp://admin:hunter2@h/v1?key=topsecret", "http://admin:hunter2@h:1/a b?key=topsecret",
+                "admin:hunter2@h?key=topsecret")) {
+            ConfigException e = assertThrows(ConfigException.class,
+                    () -> parse(String.format(Locale.ROOT, yaml, bad)));
+            assertTrue(e.getMessage().startsWith("model_list[0].litellm_params.api_base:"), e.getMessage());
+            assertFalse(e.getMessage().contains("hunter2"), e.getMessage());
+            assertFalse(e.getMessage().contains("topsecret"), e.getMessage());
+        }
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> parse(String.format(Locale.ROOT, yaml, "ftp://admin:hunter2@h/v1?key=topsecret")));
+        assertTrue(e.getMessage().contains("'ftp://***@h/v1?***'"), "still says which URL: " + e.getMessage());
     }
 
     private static void assertInvalid(String yaml, String field) {
