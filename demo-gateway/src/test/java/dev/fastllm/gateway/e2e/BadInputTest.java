@@ -49,6 +49,8 @@ class BadInputTest {
                 Arguments.of("{\"model\": \"gpt-4o-mini\", \"messages\": [", 400, null, "invalid_json"),
                 Arguments.of("", 400, null, "invalid_json"),
                 Arguments.of("[1,2]", 400, null, "invalid_json"),
+                Arguments.of("{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]} {\"x\":1}", 400, null, "invalid_json"),
+                Arguments.of("{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}garbage", 400, null, "invalid_json"),
                 Arguments.of("{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", 400, "model", "missing_required_parameter"),
                 Arguments.of("{\"model\":\"gpt-4o-mini\"}", 400, "messages", "missing_required_parameter"),
                 Arguments.of("{\"model\":42,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", 400, "model", "invalid_type"),
