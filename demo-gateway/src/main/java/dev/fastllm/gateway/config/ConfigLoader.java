@@ -342,82 +342,75 @@ public final class ConfigLoader {
         List<Deployment> result = new ArrayList<>();
         Set<String> ids = new HashSet<>();
         for (int i = 0; i < list.size(); i++) {
-            String at = MODEL_LIST + "[" + i + "]";
-            JsonNode entry = list.get(i);
-            requireObject(entry, at);
-            DEPLOYMENT.warnUnknown(entry, at + ".", warnings);
-            String group = string(required(entry, MODEL_NAME, at), at + "." + MODEL_NAME);
-            if (group.isBlank()) {
-                throw new ConfigException(at + "." + MODEL_NAME + ": must not be blank");
+            Deployment d = readDeployment(list.get(i), MODEL_LIST + "[" + i + "]", i, router);
+            if (!ids.add(d.id())) {
+                throw new ConfigException(MODEL_LIST + "[" + i + "]." + MODEL_INFO + "." + ID
+                        + ": duplicate deployment id '" + d.id() + "'");
             }
-            String pAt = at + "." + LITELLM_PARAMS;
-            JsonNode params = required(entry, LITELLM_PARAMS, at);
-            requireObject(params, pAt);
-            PARAMS.warnUnknown(params, pAt + ".", warnings);
-            String model = string(required(params, MODEL, pAt), pAt + "." + MODEL);
-            String provider = "openai";
-            String upstreamModel = model;
-            int slash = model.indexOf('/');
-            if (slash > 0) {
-                provider = model.substring(0, slash);
-                upstreamModel = model.substring(slash + 1);
-            }
-            if (upstreamModel.isBlank()) {
-                throw new ConfigException(pAt + "." + MODEL + ": no model name after the provider prefix");
-            }
-            boolean mock = false;
-            URI base = null;
-            JsonNode apiBase = params.path(API_BASE);
-            if (present(apiBase)) {
-                String field = pAt + "." + API_BASE;
-                String raw = resolveEnv(string(apiBase, field), field);
-                if (EMBEDDED_MOCK.equals(raw)) {
-                    mock = true;
-                } else if (raw != null) {
-                    base = baseUrl(raw, field);
-                }
-            } else if ("openai".equals(provider)) {
-                base = OPENAI_BASE;
-            }
-            if (!"openai".equals(provider) && !"openai_compatible".equals(provider) && !"mock".equals(provider)) {
-                warnings.add(pAt + "." + MODEL + ": provider '" + provider + "' is served as OpenAI-compatible"
-                        + (base == null && !mock ? "; it has no " + API_BASE + ", so requests to it will fail" : ""));
-            }
-            String apiKey = optionalSecret(params.path(API_KEY), pAt + "." + API_KEY);
-            OptionalLong rpm = optionalNonNegative(params.path(RPM), pAt + "." + RPM);
-            OptionalLong tpm = optionalNonNegative(params.path(TPM), pAt + "." + TPM);
-            OptionalLong weight = optionalNonNegative(params.path(WEIGHT), pAt + "." + WEIGHT);
-            Duration timeout = present(params.path(DEPLOYMENT_TIMEOUT))
-                    ? ConfigValues.seconds(params.path(DEPLOYMENT_TIMEOUT), pAt + "." + DEPLOYMENT_TIMEOUT, false)
-                    : router.timeout();
-            int maxParallel = present(params.path(DEPLOYMENT_MAX_PARALLEL))
-                    ? positiveInt(params.path(DEPLOYMENT_MAX_PARALLEL), pAt + "." + DEPLOYMENT_MAX_PARALLEL)
-                    : DEFAULT_MAX_PARALLEL;
-
-            String id = group + "-" + i;
-            OptionalInt maxInput = OptionalInt.empty();
-            JsonNode info = entry.path(MODEL_INFO);
-            if (present(info)) {
-                String iAt = at + "." + MODEL_INFO;
-                requireObject(info, iAt);
-                INFO.warnUnknown(info, iAt + ".", warnings);
-                if (present(info.path(ID))) {
-                    id = info.path(ID).asText();
-                    if (id.isBlank()) {
-                        throw new ConfigException(iAt + "." + ID + ": must not be blank");
-                    }
-                }
-                if (present(info.path(MAX_INPUT_TOKENS))) {
-                    maxInput = OptionalInt.of(positiveInt(info.path(MAX_INPUT_TOKENS), iAt + "." + MAX_INPUT_TOKENS));
-                }
-            }
-            if (!ids.add(id)) {
-                throw new ConfigException(at + "." + MODEL_INFO + "." + ID + ": duplicate deployment id '" + id + "'");
-            }
-            result.add(new Deployment(group, id, provider, upstreamModel, base, mock, apiKey, rpm, tpm, weight,
-                    timeout, maxParallel, maxInput));
+            result.add(d);
         }
         return result;
+    }
+
+    private Deployment readDeployment(JsonNode entry, String at, int index, RouterSettings router) {
+        requireObject(entry, at);
+        DEPLOYMENT.warnUnknown(entry, at + ".", warnings);
+        String group = string(required(entry, MODEL_NAME, at), at + "." + MODEL_NAME);
+        if (group.isBlank()) {
+            throw new ConfigException(at + "." + MODEL_NAME + ": must not be blank");
+        }
+        String pAt = at + "." + LITELLM_PARAMS;
+        JsonNode params = required(entry, LITELLM_PARAMS, at);
+        requireObject(params, pAt);
+        PARAMS.warnUnknown(params, pAt + ".", warnings);
+        String model = string(required(params, MODEL, pAt), pAt + "." + MODEL);
+        String provider = "openai";
+        String upstreamModel = model;
+        int slash = model.indexOf('/');
+        if (slash > 0) {
+            provider = model.substring(0, slash);
+            upstreamModel = model.substring(slash + 1);
+        }
+        if (upstreamModel.isBlank()) {
+            throw new ConfigException(pAt + "." + MODEL + ": no model name after the provider prefix");
+        }
+        JsonNode apiBase = params.path(API_BASE);
+        String rawBase = present(apiBase) ? resolveEnv(string(apiBase, pAt + "." + API_BASE), pAt + "." + API_BASE) : null;
+        boolean mock = EMBEDDED_MOCK.equals(rawBase);
+        URI base = mock ? null : rawBase != null ? baseUrl(rawBase, pAt + "." + API_BASE)
+                : !present(apiBase) && "openai".equals(provider) ? OPENAI_BASE : null;
+        if (!"openai".equals(provider) && !"openai_compatible".equals(provider) && !"mock".equals(provider)) {
+            warnings.add(pAt + "." + MODEL + ": provider '" + provider + "' is served as OpenAI-compatible"
+                    + (base == null && !mock ? "; it has no " + API_BASE + ", so requests to it will fail" : ""));
+        }
+        String apiKey = optionalSecret(params.path(API_KEY), pAt + "." + API_KEY);
+        OptionalLong rpm = optionalNonNegative(params.path(RPM), pAt + "." + RPM);
+        OptionalLong tpm = optionalNonNegative(params.path(TPM), pAt + "." + TPM);
+        OptionalLong weight = optionalNonNegative(params.path(WEIGHT), pAt + "." + WEIGHT);
+        Duration timeout = present(params.path(DEPLOYMENT_TIMEOUT))
+                ? ConfigValues.seconds(params.path(DEPLOYMENT_TIMEOUT), pAt + "." + DEPLOYMENT_TIMEOUT, false)
+                : router.timeout();
+        int maxParallel = present(params.path(DEPLOYMENT_MAX_PARALLEL))
+                ? positiveInt(params.path(DEPLOYMENT_MAX_PARALLEL), pAt + "." + DEPLOYMENT_MAX_PARALLEL)
+                : DEFAULT_MAX_PARALLEL;
+        JsonNode info = entry.path(MODEL_INFO);
+        String iAt = at + "." + MODEL_INFO;
+        if (present(info)) {
+            requireObject(info, iAt);
+            INFO.warnUnknown(info, iAt + ".", warnings);
+        }
+        String id = group + "-" + index;
+        if (present(info.path(ID))) {
+            id = info.path(ID).asText();
+            if (id.isBlank()) {
+                throw new ConfigException(iAt + "." + ID + ": must not be blank");
+            }
+        }
+        OptionalInt maxInput = present(info.path(MAX_INPUT_TOKENS))
+                ? OptionalInt.of(positiveInt(info.path(MAX_INPUT_TOKENS), iAt + "." + MAX_INPUT_TOKENS))
+                : OptionalInt.empty();
+        return new Deployment(group, id, provider, upstreamModel, base, mock, apiKey, rpm, tpm, weight, timeout,
+                maxParallel, maxInput);
     }
 
     private List<VirtualKey> readKeys(JsonNode list) {
