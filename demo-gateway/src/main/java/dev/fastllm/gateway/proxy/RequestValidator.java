@@ -1,6 +1,7 @@
 package dev.fastllm.gateway.proxy;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -130,7 +131,8 @@ final class RequestValidator {
         }
         JsonNode node;
         try {
-            node = json.readTree(bytes);
+            // content after the object ({"model":...} {"x":1}, or {...}garbage) is a malformed body too
+            node = json.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(bytes);
         } catch (JacksonException e) {
             return new Parsed(null, ApiError.invalidRequest("We could not parse the JSON body of your request: "
                     + e.getOriginalMessage(), null, "invalid_json"));

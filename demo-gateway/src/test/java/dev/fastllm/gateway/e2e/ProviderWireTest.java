@@ -15,6 +15,7 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.zip.GZIPOutputStream;
 
@@ -62,7 +63,7 @@ class ProviderWireTest {
 
     private void start(int retries, ScriptedUpstream.Script script) throws Exception {
         upstream = new ScriptedUpstream(script);
-        h = new Harness(CONFIG.formatted(retries), Map.of("u", upstream));
+        h = new Harness(String.format(Locale.ROOT, CONFIG, retries), Map.of("u", upstream));
     }
 
     private HttpResponse<String> stream(String key, String extra) throws Exception {

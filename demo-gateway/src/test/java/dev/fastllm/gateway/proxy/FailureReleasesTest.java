@@ -14,6 +14,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -70,7 +71,7 @@ class FailureReleasesTest {
                 wire.write(json(200, completion("hi", 3, 1)));
             }
         });
-        gateway = Gateway.start(ConfigLoader.parse(CONFIG.formatted(upstream.baseUri()), System::getenv), "127.0.0.1", 0);
+        gateway = Gateway.start(ConfigLoader.parse(String.format(Locale.ROOT, CONFIG, upstream.baseUri()), System::getenv), "127.0.0.1", 0);
         // the held request is past every step (its stream started, a first chunk arrived) before any injection
         held = http.send(request("hold for the whole test", true), HttpResponse.BodyHandlers.ofInputStream());
         assertEquals(200, held.statusCode());
