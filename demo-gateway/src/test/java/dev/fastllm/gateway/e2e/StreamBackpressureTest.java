@@ -63,7 +63,7 @@ class StreamBackpressureTest {
             }
             wire.write("data: " + usageChunk(1, EVENTS) + "\n\ndata: [DONE]\n\n").close();
         });
-        h = new Harness(CONFIG.formatted(timeoutSeconds), Map.of("u", upstream));
+        h = new Harness(String.format(java.util.Locale.ROOT, CONFIG, timeoutSeconds), Map.of("u", upstream));
     }
 
     private Socket streamRequest() throws Exception {
