@@ -418,12 +418,7 @@ public final class LockFreeKeyRateLimiter {
 
     /** Helps the copy out of {@code t} by one chunk, then gives the table to continue in. */
     private WindowTable follow(WindowTable t) {
-        WindowTable n = t.next;
-        if (n == null) {
-            // t is full and not yet being copied (only a racing insert burst can get here)
-            t.startCopy(new WindowTable(t.capacity() * 2, t.base, t.based, WindowTable.NEVER));
-            n = t.next;
-        }
+        WindowTable n = t.nextOrGrown(); // no successor yet: t is full (a burst of new keys raced its growth)
         helpCopy(t);
         return n;
     }

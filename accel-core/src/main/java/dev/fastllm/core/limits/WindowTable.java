@@ -6,6 +6,7 @@ import java.lang.invoke.VarHandle;
 import static dev.fastllm.core.limits.WindowWord.ABSENT;
 import static dev.fastllm.core.limits.WindowWord.FROZEN;
 import static dev.fastllm.core.limits.WindowWord.MOVED;
+import static dev.fastllm.core.limits.WindowWord.MOVED_UNSET;
 import static dev.fastllm.core.limits.WindowWord.UNREPRESENTABLE;
 
 /**
@@ -30,6 +31,8 @@ final class WindowTable {
     static final int GO_NEXT = -2;
 
     private static final Object SEALED = new Object();
+    private static final int SLOT_CHUNK_BITS = 16;
+    private static final int SLOT_CHUNK_MASK = (1 << SLOT_CHUNK_BITS) - 1;
     private static final int CHUNK = 1024;
     private static final int FIRST_CELL_CHUNK_BITS = 4;
 
@@ -56,8 +59,12 @@ final class WindowTable {
         }
     }
 
-    final Object[] keys;
-    final long[] words;
+    /**
+     * Slots in chunks of at most {@value #SLOT_CHUNK_BITS}-bit length (512 KB of words): never a humongous
+     * object for G1, whose whole-region rounding of one big array would add up to 8 bytes a key at 1M keys.
+     */
+    private final Object[][] keys;
+    private final long[][] words;
     final int mask;
     private final int shift;
     /** Compact starts are offsets from this instant. */
@@ -81,8 +88,9 @@ final class WindowTable {
 
     WindowTable(int capacity, long base, boolean based, long copiedAt) {
         int cap = Math.max(MIN_CAPACITY, Integer.highestOneBit(capacity - 1) << 1);
-        keys = new Object[cap];
-        words = new long[cap];
+        int chunkLength = Math.min(cap, 1 << SLOT_CHUNK_BITS);
+        keys = new Object[cap / chunkLength][chunkLength];
+        words = new long[cap / chunkLength][chunkLength];
         mask = cap - 1;
         shift = 32 - Integer.numberOfTrailingZeros(cap);
         this.base = base;
@@ -119,7 +127,7 @@ final class WindowTable {
     int find(String key, int hash) {
         int i = index(hash);
         for (int n = 0; n <= mask; n++, i = (i + 1) & mask) {
-            Object k = KEYS.getAcquire(keys, i);
+            Object k = key(i);
             if (k == null) {
                 return NOT_FOUND;
             }
@@ -141,10 +149,10 @@ final class WindowTable {
         int i = index(hash);
         int n = 0;
         while (n <= mask) {
-            Object k = KEYS.getAcquire(keys, i);
+            Object k = key(i);
             if (k == null) {
                 boolean copying = next != null;
-                if (KEYS.compareAndSet(keys, i, null, copying ? SEALED : key)) {
+                if (casKey(i, copying ? SEALED : key)) {
                     if (copying) {
                         return GO_NEXT;
                     }
@@ -175,12 +183,21 @@ final class WindowTable {
 
     // ---------------------------------------------------------------- words and cells
 
+    private Object key(int i) {
+        return KEYS.getAcquire(keys[i >>> SLOT_CHUNK_BITS], i & SLOT_CHUNK_MASK);
+    }
+
+    /** Claims free slot {@code i} for {@code key} (or seals it). */
+    private boolean casKey(int i, Object key) {
+        return KEYS.compareAndSet(keys[i >>> SLOT_CHUNK_BITS], i & SLOT_CHUNK_MASK, null, key);
+    }
+
     long word(int i) {
-        return (long) WORDS.getVolatile(words, i);
+        return (long) WORDS.getVolatile(words[i >>> SLOT_CHUNK_BITS], i & SLOT_CHUNK_MASK);
     }
 
     boolean casWord(int i, long expected, long update) {
-        return WORDS.compareAndSet(words, i, expected, update);
+        return WORDS.compareAndSet(words[i >>> SLOT_CHUNK_BITS], i & SLOT_CHUNK_MASK, expected, update);
     }
 
     WideWindow cell(int index) {
@@ -249,9 +266,9 @@ final class WindowTable {
     void copySlot(int i) {
         WindowTable target = next;
         while (true) {
-            Object k = KEYS.getAcquire(keys, i);
+            Object k = key(i);
             if (k == null) {
-                if (KEYS.compareAndSet(keys, i, null, SEALED)) {
+                if (casKey(i, SEALED)) {
                     return;
                 }
                 continue;
@@ -260,7 +277,7 @@ final class WindowTable {
                 return;
             }
             long w = word(i);
-            if (w == MOVED) {
+            if (w == MOVED || w == MOVED_UNSET) {
                 return;
             }
             if (w >= 0) {
@@ -273,7 +290,7 @@ final class WindowTable {
                 w |= FROZEN;
             }
             copyFrozen((String) k, w & ~FROZEN, target);
-            casWord(i, w, MOVED);
+            casWord(i, w, w == (FROZEN | ABSENT) ? MOVED_UNSET : MOVED);
             return;
         }
     }
@@ -299,28 +316,59 @@ final class WindowTable {
         // ABSENT or DEAD: the key has no state; it is not carried over
     }
 
-    /** Puts a copied window here, unless a copier got there first. Runs before any operation can see the key. */
+    /**
+     * Puts a copied window here, unless a copier got there first. Runs before any operation can see the key
+     * here. If this table is itself being copied (or full) and the key's slot here was sealed or frozen
+     * before the window landed, the window goes on down the chain of tables.
+     */
     private void copyIn(String key, boolean anchored, long start, long requests, long tokens, int inFlight) {
+        int hash = key.hashCode();
+        WindowTable target = this;
+        while (true) {
+            int i = target.findOrClaim(key, hash);
+            if (i == GO_NEXT) {
+                target = target.nextOrGrown();
+                continue;
+            }
+            if (target.putCopy(i, anchored, start, requests, tokens, inFlight)) {
+                return;
+            }
+            long w = target.word(i);
+            if (w != (FROZEN | ABSENT) && w != MOVED_UNSET) {
+                return; // a copier put the window here first (it may since have changed, moved or gone)
+            }
+            target = target.next; // frozen before any copier reached it: the window belongs further on
+        }
+    }
+
+    /** Writes a copied window into claimed slot {@code i}, if it has no state yet. */
+    private boolean putCopy(int i, boolean anchored, long start, long requests, long tokens, int inFlight) {
         if (anchored && copiedAt != NEVER && start - base < 1 && copiedAt - start >= WindowRules.WINDOW_MILLIS) {
             // expired long before this table's base: no caller can see it live again; keep only its slots
             anchored = false;
             requests = 0;
             tokens = 0;
         }
-        int hash = key.hashCode();
-        int i = findOrClaim(key, hash);
-        if (i < 0) {
-            throw new IllegalStateException("copy target full or copying");
-        }
         long w = WindowWord.encode(anchored, start, requests, tokens, inFlight, base, based);
         if (w != UNREPRESENTABLE) {
-            casWord(i, ABSENT, w);
-            return;
+            return casWord(i, ABSENT, w);
         }
         WideWindow s = WideWindow.of(anchored, start, requests, tokens, inFlight);
         int cell = newCell(s);
-        if (!casWord(i, ABSENT, WindowWord.wideRef(cell))) {
-            abandonCell(cell, s);
+        if (casWord(i, ABSENT, WindowWord.wideRef(cell))) {
+            return true;
         }
+        abandonCell(cell, s);
+        return false;
+    }
+
+    /** The table after this one; if there is none, this one is full: start copying it into a larger one. */
+    WindowTable nextOrGrown() {
+        WindowTable n = next;
+        if (n == null) {
+            startCopy(new WindowTable(capacity() * 2, base, based, NEVER));
+            n = next;
+        }
+        return n;
     }
 }

@@ -29,6 +29,11 @@ final class WindowWord {
     static final long DEAD = WIDE | (1L << 61);
     /** The slot's key and state now live in the next table. */
     static final long MOVED = -1L;
+    /**
+     * The slot was copied while its key had never had state here ({@link #ABSENT}): a copier still holding
+     * the key's window from an older table must carry it on to the next table.
+     */
+    static final long MOVED_UNSET = -2L;
     /** Returned by {@link #encode} when a window does not fit a compact word. */
     static final long UNREPRESENTABLE = -1L;
 

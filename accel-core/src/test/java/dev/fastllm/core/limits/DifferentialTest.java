@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * replay one seed with {@code -Dlimits.seed=N}.
  */
 class DifferentialTest {
-    private static final int SEQUENCES = Integer.getInteger("limits.sequences", 600);
+    private static final int SEQUENCES = Integer.getInteger("limits.sequences", 400);
 
     @Test
     void everyAnswerEqualsTheOriginals() {
