@@ -111,6 +111,7 @@ public final class LockFreeKeyRateLimiter {
                     }
                     return into;
                 }
+                Thread.onSpinWait(); // a contended wide key: let the winner's line settle before the retry
                 continue;
             }
             boolean absent = w == ABSENT || w == DEAD;
@@ -233,6 +234,7 @@ public final class LockFreeKeyRateLimiter {
                 if (s == null || s.inFlight == 0 || t.casCell(c, s, s.withInFlight(s.inFlight - 1))) {
                     return;
                 }
+                Thread.onSpinWait();
                 continue;
             }
             if (w == ABSENT || w == DEAD || WindowWord.inFlight(w) == 0 || t.casWord(i, w, w - ONE_IN_FLIGHT)) {
