@@ -16,7 +16,7 @@ import static dev.fastllm.core.limits.WindowWord.UNREPRESENTABLE;
  * <p>Each key's window lives in one 64-bit word of an open-addressing table ({@link WindowWord}), changed by
  * one compare-and-set per call: no monitor, no allocation on the admit and refuse paths, 12 bytes of slot per
  * key. Answers are written into a caller-owned {@link LimitDecision}. Keys whose numbers exceed the compact
- * ranges are kept exactly in a {@link WideWindow} (one small allocation per update of such a key). The table
+ * ranges are kept exactly in a {@link WideWindow} (allocation-free too, but for one object per window roll). The table
  * grows, drops evicted keys and moves its time base by copying itself into a successor while serving
  * ({@link WindowTable}); every caller that meets a copy in progress helps it along by one chunk.
  *
@@ -98,17 +98,17 @@ public final class LockFreeKeyRateLimiter {
                 }
                 if (s == null) {
                     WindowRules.acquire(into, false, 0, 0, 0, 0, rpm, tpm, maxParallel, reserve, nowMillis);
-                } else {
-                    WindowRules.acquire(into, s.anchored, s.start, s.requests, s.tokens, s.inFlight,
-                            rpm, tpm, maxParallel, reserve, nowMillis);
-                    if (!into.changed) {
+                    if (t.casCell(c, null, WideWindow.after(into))) {
+                        TRACKED.getAndAdd(this, 1L);
                         return into;
                     }
+                    continue;
                 }
-                if (t.casCell(c, s, WideWindow.after(into))) {
-                    if (s == null) {
-                        TRACKED.getAndAdd(this, 1L);
-                    }
+                long v = s.counts();
+                WindowRules.acquire(into, s.anchored, s.start, s.requests(v), s.tokens(v), s.inFlight(v),
+                        rpm, tpm, maxParallel, reserve, nowMillis);
+                if (!into.changed || updateWide(t, c, s, v, into.nextAnchored, into.nextStart, into.nextRequests,
+                        into.nextTokens, into.nextInFlight)) {
                     return into;
                 }
                 Thread.onSpinWait(); // a contended wide key: let the winner's line settle before the retry
@@ -180,9 +180,10 @@ public final class LockFreeKeyRateLimiter {
                 if (s == null) {
                     return;
                 }
-                long tokens = WindowRules.reconciledTokens(s.anchored, s.start, s.tokens, reserved, actual,
+                long v = s.counts();
+                long tokens = WindowRules.reconciledTokens(s.anchored, s.start, s.tokens(v), reserved, actual,
                         acquiredAtMillis, nowMillis);
-                if (tokens < 0 || t.casCell(c, s, s.withTokens(tokens))) {
+                if (tokens < 0 || updateWide(t, c, s, v, s.anchored, s.start, s.requests(v), tokens, s.inFlight(v))) {
                     return;
                 }
                 continue;
@@ -231,7 +232,13 @@ public final class LockFreeKeyRateLimiter {
                     t = follow(t, i);
                     continue;
                 }
-                if (s == null || s.inFlight == 0 || t.casCell(c, s, s.withInFlight(s.inFlight - 1))) {
+                if (s == null) {
+                    return;
+                }
+                long v = s.counts();
+                int inFlight = s.inFlight(v);
+                if (inFlight == 0
+                        || updateWide(t, c, s, v, s.anchored, s.start, s.requests(v), s.tokens(v), inFlight - 1)) {
                     return;
                 }
                 Thread.onSpinWait();
@@ -274,7 +281,8 @@ public final class LockFreeKeyRateLimiter {
                 if (s == null) {
                     WindowRules.peekUnseen(into, rpm, tpm);
                 } else {
-                    WindowRules.peek(into, s.anchored, s.start, s.requests, s.tokens, s.inFlight,
+                    long v = s.counts();
+                    WindowRules.peek(into, s.anchored, s.start, s.requests(v), s.tokens(v), s.inFlight(v),
                             rpm, tpm, maxParallel, nowMillis);
                 }
                 return into;
@@ -346,10 +354,11 @@ public final class LockFreeKeyRateLimiter {
                 if (s.frozen) {
                     return -1;
                 }
-                if (!WindowRules.idle(s.anchored, s.start, s.inFlight, now)) {
+                long v = s.counts();
+                if (!WindowRules.idle(s.anchored, s.start, s.inFlight(v), now)) {
                     return 0;
                 }
-                if (t.casCell(c, s, null)) {
+                if (s.close(v) && t.casCell(c, s, null)) {
                     TRACKED.getAndAdd(this, -1L);
                     return 1;
                 }
@@ -366,7 +375,24 @@ public final class LockFreeKeyRateLimiter {
         }
     }
 
-    // ---------------------------------------------------------------- compact to wide
+    // ---------------------------------------------------------------- wide keys
+
+    /**
+     * Publishes a wide key's next window: one compare-and-set of the cell's counts when only counts change
+     * and their deltas fit, else closes the counts and replaces the cell's window with a new base.
+     *
+     * @return false when another call got there first (the caller retries)
+     */
+    private static boolean updateWide(WindowTable t, int c, WideWindow s, long counts, boolean anchored, long start,
+                                      long requests, long tokens, int inFlight) {
+        if (!WideWindow.isClosed(counts) && s.anchored == anchored && s.start == start) {
+            long next = s.countsFor(requests, tokens, inFlight);
+            if (next != WideWindow.UNREPRESENTABLE) {
+                return s.casCounts(counts, next);
+            }
+        }
+        return s.close(counts) && t.casCell(c, s, WideWindow.of(anchored, start, requests, tokens, inFlight));
+    }
 
     private static boolean promote(WindowTable t, int i, long w, LimitDecision d) {
         return promote(t, i, w, WideWindow.after(d));

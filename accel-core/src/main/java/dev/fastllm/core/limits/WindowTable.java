@@ -297,10 +297,14 @@ final class WindowTable {
 
     private boolean freezeCell(int index) {
         WideWindow s = cell(index);
-        if (s != null && s.frozen) {
+        if (s == null) {
+            return casCell(index, null, WideWindow.FROZEN_ABSENT);
+        }
+        if (s.frozen) {
             return true;
         }
-        return casCell(index, s, s == null ? WideWindow.FROZEN_ABSENT : s.frozenCopy());
+        long counts = s.counts();
+        return s.close(counts) && casCell(index, s, s.frozenCopy(counts | (1L << 63)));
     }
 
     private void copyFrozen(String key, long w, WindowTable target) {
@@ -310,7 +314,8 @@ final class WindowTable {
         } else if (WindowWord.isWideRef(w)) {
             WideWindow s = cell(WindowWord.cell(w));
             if (!s.absent) {
-                target.copyIn(key, s.anchored, s.start, s.requests, s.tokens, s.inFlight);
+                long counts = s.counts();
+                target.copyIn(key, s.anchored, s.start, s.requests(counts), s.tokens(counts), s.inFlight(counts));
             }
         }
         // ABSENT or DEAD: the key has no state; it is not carried over
