@@ -13,8 +13,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Linearizability of the twin, checked by Lincheck against the original gateway limiter as the sequential
  * specification: model checking (every interleaving of the chosen switch points) and stress. Two keys,
- * limits that are met within a few calls (2 requests, 10 tokens, 1 slot), clock readings on the window
- * edges. The first call on a fresh limiter also copies its table to one based near the clock, so that copy
+ * limits that are met within a few calls (2 requests, 5 M tokens, 1 slot), reservations and usages on both
+ * sides of the compact word's 1 048 575 tokens (so keys turn wide and wide deltas overflow), clock readings
+ * on the window edges. The first call on a fresh limiter also copies its table to one based near the clock, so that copy
  * races with the other calls.
  */
 @Param(name = "key", gen = IntGen.class, conf = "0:1")
@@ -24,7 +25,8 @@ public class LincheckTest {
     private static final long[] TIMES = {5_000_000, 5_059_999, 5_060_000, 5_119_999, 5_120_000};
     private static final String[] KEYS = {"a", "b"};
     private static final long RPM = 2;
-    private static final long TPM = 10;
+    private static final long TPM = 5_000_000;
+    private static final long[] TOKENS = {0, 1, 3, 5, 2_000_000, 3_000_000, Long.MAX_VALUE};
     private static final int PARALLEL = 1;
 
     private final LockFreeKeyRateLimiter limiter = new LockFreeKeyRateLimiter();
@@ -32,7 +34,7 @@ public class LincheckTest {
     @Operation
     public String tryAcquire(@Param(name = "key") int key, @Param(name = "tokens") int tokens,
                              @Param(name = "time") int time) {
-        return LimiterOps.show(limiter.tryAcquire(KEYS[key], RPM, TPM, PARALLEL, tokens, TIMES[time], new LimitDecision()));
+        return LimiterOps.show(limiter.tryAcquire(KEYS[key], RPM, TPM, PARALLEL, TOKENS[tokens], TIMES[time], new LimitDecision()));
     }
 
     @Operation
@@ -43,7 +45,7 @@ public class LincheckTest {
     @Operation
     public void reconcile(@Param(name = "key") int key, @Param(name = "tokens") int actual,
                           @Param(name = "time") int time) {
-        limiter.reconcile(KEYS[key], 3, actual, TIMES[Math.max(0, time - 1)], TIMES[time]);
+        limiter.reconcile(KEYS[key], 3, TOKENS[actual], TIMES[Math.max(0, time - 1)], TIMES[time]);
     }
 
     @Operation
@@ -86,7 +88,7 @@ public class LincheckTest {
         private final KeyRateLimiter limiter = new KeyRateLimiter();
 
         public String tryAcquire(int key, int tokens, int time) {
-            return LimiterOps.show(limiter.tryAcquire(KEYS[key], LIMITS, tokens, TIMES[time]));
+            return LimiterOps.show(limiter.tryAcquire(KEYS[key], LIMITS, TOKENS[tokens], TIMES[time]));
         }
 
         public void release(int key) {
@@ -94,7 +96,7 @@ public class LincheckTest {
         }
 
         public void reconcile(int key, int actual, int time) {
-            limiter.reconcile(KEYS[key], 3, actual, TIMES[Math.max(0, time - 1)], TIMES[time]);
+            limiter.reconcile(KEYS[key], 3, TOKENS[actual], TIMES[Math.max(0, time - 1)], TIMES[time]);
         }
 
         public String peek(int key, int time) {
