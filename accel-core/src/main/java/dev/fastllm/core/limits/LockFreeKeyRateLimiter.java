@@ -36,24 +36,20 @@ public final class LockFreeKeyRateLimiter {
     /** Retry hint for a request refused because every parallel slot of its key is taken. */
     public static final long PARALLEL_RETRY_AFTER_MILLIS = WindowRules.PARALLEL_RETRY_AFTER_MILLIS;
     /** How far before the triggering clock reading a new table base is placed. */
-    public static final long BASE_MARGIN_MILLIS = 240_000;
-    /** A table moves its base once a new anchor lies this far after it (the compact range ends ~8.7 min later). */
-    static final long REBASE_AFTER_MILLIS = WindowWord.MAX_START_OFFSET - (1L << 19);
+    public static final long BASE_MARGIN_MILLIS = WindowTables.BASE_MARGIN_MILLIS;
 
-    private static final VarHandle TABLE;
     private static final VarHandle TRACKED;
 
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
-            TABLE = l.findVarHandle(LockFreeKeyRateLimiter.class, "table", WindowTable.class);
             TRACKED = l.findVarHandle(LockFreeKeyRateLimiter.class, "tracked", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    private volatile WindowTable table;
+    private final WindowTables tables;
     private volatile long tracked;
 
     public LockFreeKeyRateLimiter() {
@@ -62,7 +58,7 @@ public final class LockFreeKeyRateLimiter {
 
     /** @param expectedKeys keys to size the first table for (it grows beyond as needed) */
     public LockFreeKeyRateLimiter(int expectedKeys) {
-        table = new WindowTable(WindowTable.capacityFor(expectedKeys), 0, false, WindowTable.NEVER);
+        tables = new WindowTables(WindowTable.capacityFor(expectedKeys));
     }
 
     /**
@@ -77,23 +73,23 @@ public final class LockFreeKeyRateLimiter {
                                     long nowMillis, LimitDecision into) {
         long reserve = Math.max(0, reservedTokens);
         int hash = key.hashCode();
-        WindowTable t = table;
+        WindowTable t = tables.current();
         while (true) {
             int i = t.findOrClaim(key, hash);
             if (i < 0) {
-                t = follow(t);
+                t = tables.follow(t);
                 continue;
             }
             long w = t.word(i);
             if (WindowWord.isFrozenOrMoved(w)) {
-                t = follow(t, i);
+                t = tables.follow(t, i);
                 continue;
             }
             if (WindowWord.isWideRef(w)) {
                 int c = WindowWord.cell(w);
                 WideWindow s = t.cell(c);
                 if (s != null && s.frozen) {
-                    t = follow(t, i);
+                    t = tables.follow(t, i);
                     continue;
                 }
                 if (s == null) {
@@ -127,17 +123,17 @@ public final class LockFreeKeyRateLimiter {
             }
             long next = WindowWord.encode(true, into.nextStart, into.nextRequests, into.nextTokens,
                     into.nextInFlight, t.base, t.based);
-            if (next == UNREPRESENTABLE && rebase(t, nowMillis)) {
-                t = follow(t, i); // the slot goes to a table based nearer to now; try there
+            if (next == UNREPRESENTABLE && tables.rebase(t, nowMillis, tracked)) {
+                t = tables.follow(t, i); // the slot goes to a table based nearer to now; try there
                 continue;
             }
             if (next == UNREPRESENTABLE ? promote(t, i, w, into) : t.casWord(i, w, next)) {
                 if (absent) {
                     TRACKED.getAndAdd(this, 1L);
-                    grow(t, nowMillis);
+                    tables.grow(t, nowMillis, tracked);
                 }
-                if (nowMillis - t.base > REBASE_AFTER_MILLIS) {
-                    rebase(t, nowMillis);
+                if (nowMillis - t.base > WindowTables.REBASE_AFTER_MILLIS) {
+                    tables.rebase(t, nowMillis, tracked);
                 }
                 return into;
             }
@@ -155,26 +151,26 @@ public final class LockFreeKeyRateLimiter {
         long reserved = Math.max(0, reservedTokens);
         long actual = Math.max(0, actualTokens);
         int hash = key.hashCode();
-        WindowTable t = table;
+        WindowTable t = tables.current();
         while (true) {
             int i = t.find(key, hash);
             if (i == WindowTable.NOT_FOUND) {
                 return;
             }
             if (i == WindowTable.GO_NEXT) {
-                t = follow(t);
+                t = tables.follow(t);
                 continue;
             }
             long w = t.word(i);
             if (WindowWord.isFrozenOrMoved(w)) {
-                t = follow(t, i);
+                t = tables.follow(t, i);
                 continue;
             }
             if (WindowWord.isWideRef(w)) {
                 int c = WindowWord.cell(w);
                 WideWindow s = t.cell(c);
                 if (s != null && s.frozen) {
-                    t = follow(t, i);
+                    t = tables.follow(t, i);
                     continue;
                 }
                 if (s == null) {
@@ -210,26 +206,26 @@ public final class LockFreeKeyRateLimiter {
     /** Frees the parallel slot of an admitted request. The caller guarantees exactly one call per admission. */
     public void release(String key) {
         int hash = key.hashCode();
-        WindowTable t = table;
+        WindowTable t = tables.current();
         while (true) {
             int i = t.find(key, hash);
             if (i == WindowTable.NOT_FOUND) {
                 return;
             }
             if (i == WindowTable.GO_NEXT) {
-                t = follow(t);
+                t = tables.follow(t);
                 continue;
             }
             long w = t.word(i);
             if (WindowWord.isFrozenOrMoved(w)) {
-                t = follow(t, i);
+                t = tables.follow(t, i);
                 continue;
             }
             if (WindowWord.isWideRef(w)) {
                 int c = WindowWord.cell(w);
                 WideWindow s = t.cell(c);
                 if (s != null && s.frozen) {
-                    t = follow(t, i);
+                    t = tables.follow(t, i);
                     continue;
                 }
                 if (s == null) {
@@ -256,7 +252,7 @@ public final class LockFreeKeyRateLimiter {
      */
     public LimitDecision peek(String key, long rpm, long tpm, int maxParallel, long nowMillis, LimitDecision into) {
         int hash = key.hashCode();
-        WindowTable t = table;
+        WindowTable t = tables.current();
         while (true) {
             int i = t.find(key, hash);
             if (i == WindowTable.NOT_FOUND) {
@@ -264,18 +260,18 @@ public final class LockFreeKeyRateLimiter {
                 return into;
             }
             if (i == WindowTable.GO_NEXT) {
-                t = follow(t);
+                t = tables.follow(t);
                 continue;
             }
             long w = t.word(i);
             if (WindowWord.isFrozenOrMoved(w)) {
-                t = follow(t, i);
+                t = tables.follow(t, i);
                 continue;
             }
             if (WindowWord.isWideRef(w)) {
                 WideWindow s = t.cell(WindowWord.cell(w));
                 if (s != null && s.frozen) {
-                    t = follow(t, i);
+                    t = tables.follow(t, i);
                     continue;
                 }
                 if (s == null) {
@@ -306,7 +302,7 @@ public final class LockFreeKeyRateLimiter {
      */
     public int evictIdle(long nowMillis) {
         int removed = 0;
-        WindowTable t = finishCopy();
+        WindowTable t = tables.finishCopy();
         while (true) {
             boolean complete = true;
             for (int i = 0; i <= t.mask && complete; i++) {
@@ -320,14 +316,9 @@ public final class LockFreeKeyRateLimiter {
             if (complete) {
                 break;
             }
-            t = finishCopy(); // a copy started under the scan: finish it and scan the new table too
+            t = tables.finishCopy(); // a copy started under the scan: finish it and scan the new table too
         }
-        long live = tracked;
-        int cap = t.capacity();
-        if (cap > WindowTable.MIN_CAPACITY && (live * 8 < cap || t.claimed() - live > cap / 4)) {
-            startCopy(t, WindowTable.capacityFor(live), nowMillis);
-            finishCopy();
-        }
+        tables.shrinkIfSparse(tracked, nowMillis);
         return removed;
     }
 
@@ -406,74 +397,5 @@ public final class LockFreeKeyRateLimiter {
         }
         t.abandonCell(c, s);
         return false;
-    }
-
-    // ---------------------------------------------------------------- copying between tables
-
-    /** Starts growing the current table once it is crowded. */
-    private void grow(WindowTable t, long now) {
-        if (t.crowded() && t.next == null && table == t) {
-            startCopy(t, WindowTable.capacityFor(Math.max(tracked, t.claimed())), now);
-        }
-    }
-
-    /**
-     * Starts moving the current table's base to just before {@code now}, if it is current and not already
-     * being copied. The caller's slot is then copied at once, so its call can go on in the new table.
-     *
-     * @return true when a copy is under way from {@code t} (the caller should retry)
-     */
-    private boolean rebase(WindowTable t, long now) {
-        if (t.based && now - t.base <= REBASE_AFTER_MILLIS) {
-            return false; // a lagging clock reading: a new base would not help, the key goes wide
-        }
-        if (t.next == null && table == t) {
-            startCopy(t, WindowTable.capacityFor(Math.max(tracked, t.claimed())), now);
-        }
-        return t.next != null;
-    }
-
-    /** Starts copying the current table into one of {@code capacity} slots, based near {@code now} if due. */
-    private void startCopy(WindowTable t, int capacity, long now) {
-        boolean move = !t.based || now - t.base > REBASE_AFTER_MILLIS;
-        WindowTable successor = move
-                ? new WindowTable(capacity, now - BASE_MARGIN_MILLIS, true, now)
-                : new WindowTable(capacity, t.base, t.based, WindowTable.NEVER);
-        if (t.startCopy(successor)) {
-            helpCopy(t);
-        }
-    }
-
-    /** Helps the copy out of {@code t} by one chunk, then gives the table to continue in. */
-    private WindowTable follow(WindowTable t) {
-        WindowTable n = t.nextOrGrown(); // no successor yet: t is full (a burst of new keys raced its growth)
-        helpCopy(t);
-        return n;
-    }
-
-    /** As {@link #follow(WindowTable)}, after completing the copy of slot {@code i}. */
-    private WindowTable follow(WindowTable t, int i) {
-        t.copySlot(i);
-        return follow(t);
-    }
-
-    private void helpCopy(WindowTable t) {
-        if (t.copyChunk() || t.copied()) {
-            TABLE.compareAndSet(this, t, t.next);
-        }
-    }
-
-    /** Completes every copy in progress and returns the current table. */
-    private WindowTable finishCopy() {
-        while (true) {
-            WindowTable t = table;
-            if (t.next == null) {
-                return t;
-            }
-            for (int i = 0; i <= t.mask; i++) {
-                t.copySlot(i); // idempotent: slots other threads are copying are simply done twice
-            }
-            TABLE.compareAndSet(this, t, t.next);
-        }
     }
 }
