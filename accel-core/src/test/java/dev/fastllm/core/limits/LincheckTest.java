@@ -64,7 +64,7 @@ public class LincheckTest {
         // ("can't get base address on a record class"), so here the specification is the twin run
         // sequentially, which DifferentialTest proves equal to the original.
         ModelCheckingOptions options = new ModelCheckingOptions()
-                .iterations(Integer.getInteger("lincheck.iterations", 5))
+                .iterations(Integer.getInteger("lincheck.iterations", 3))
                 .invocationsPerIteration(300)
                 .threads(3)
                 .actorsPerThread(2);
@@ -74,7 +74,7 @@ public class LincheckTest {
     @Test
     void stress() {
         StressOptions options = new StressOptions()
-                .iterations(Integer.getInteger("lincheck.iterations", 30))
+                .iterations(Integer.getInteger("lincheck.iterations", 15))
                 .invocationsPerIteration(2_000)
                 .threads(3)
                 .actorsPerThread(3)
