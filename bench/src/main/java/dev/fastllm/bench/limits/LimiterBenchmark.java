@@ -1,0 +1,165 @@
+package dev.fastllm.bench.limits;
+
+import dev.fastllm.core.limits.LimitDecision;
+import dev.fastllm.core.limits.LockFreeKeyRateLimiter;
+import dev.fastllm.gateway.limits.KeyLimits;
+import dev.fastllm.gateway.limits.KeyRateLimiter;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Threads;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code tryAcquire} then {@code release} on the gateway's limiter ({@code original}) and on its lock-free
+ * twin ({@code twin}), in one run: one thread over 10 000 keys, 8 threads on one hot key, 8 threads over
+ * 1 000 000 keys (all tracked before measuring). Keys have no limits (LiteLLM's default for a key without
+ * {@code rpm_limit}), so every call is admitted and released. The clock is monotonic and shared by all
+ * threads; over 10 000 keys it runs 100 times fast ({@code System.nanoTime() / 10 000} read as milliseconds)
+ * so that windows roll every 0.6 s and a key's counts per window stay those of a gateway's key (hundreds of
+ * requests) instead of growing for as long as the benchmark runs; over 1 000 000 keys real time does that
+ * already. The hot key's counts exceed the twin's compact word either way (millions of requests a window),
+ * so that case measures the twin's wide path.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+public class LimiterBenchmark {
+    static final long RESERVED_TOKENS = 100;
+
+    /** One limiter, original or twin, behind the two calls measured. */
+    @State(Scope.Benchmark)
+    public abstract static class Limiter {
+        @Param({"original", "twin"})
+        public String impl;
+        KeyRateLimiter original;
+        LockFreeKeyRateLimiter twin;
+        long clockDivisor = REAL_TIME;
+
+        void create() {
+            if (impl.equals("original")) {
+                original = new KeyRateLimiter();
+            } else {
+                twin = new LockFreeKeyRateLimiter();
+            }
+        }
+
+        final boolean acquireAndRelease(String key, long now, LimitDecision holder) {
+            boolean allowed;
+            if (original != null) {
+                allowed = original.tryAcquire(key, KeyLimits.UNLIMITED, RESERVED_TOKENS, now).allowed();
+            } else {
+                allowed = twin.tryAcquire(key, Long.MAX_VALUE, Long.MAX_VALUE, Integer.MAX_VALUE, RESERVED_TOKENS,
+                        now, holder).allowed();
+            }
+            if (allowed) {
+                if (original != null) {
+                    original.release(key);
+                } else {
+                    twin.release(key);
+                }
+            }
+            return allowed;
+        }
+
+        static String[] keys(int n) {
+            String[] keys = new String[n];
+            for (int i = 0; i < n; i++) {
+                keys[i] = "sk-" + Integer.toHexString(i * 0x9E3779B9) + "-" + i;
+            }
+            return keys;
+        }
+    }
+
+    @State(Scope.Benchmark)
+    public static class TenThousandKeys extends Limiter {
+        String[] keys;
+
+        @Setup
+        public void setup() {
+            create();
+            keys = keys(10_000);
+            clockDivisor = FAST_TIME;
+        }
+    }
+
+    @State(Scope.Benchmark)
+    public static class OneHotKey extends Limiter {
+        @Setup
+        public void setup() {
+            create();
+        }
+    }
+
+    @State(Scope.Benchmark)
+    public static class MillionKeys extends Limiter {
+        String[] keys;
+
+        @Setup
+        public void setup() {
+            create();
+            keys = keys(1_000_000);
+            LimitDecision holder = new LimitDecision();
+            for (String key : keys) {
+                acquireAndRelease(key, System.nanoTime() / clockDivisor, holder);
+            }
+        }
+    }
+
+    /** Clock divisors: real milliseconds, and milliseconds 100 times fast. */
+    static final long REAL_TIME = 1_000_000;
+    static final long FAST_TIME = 10_000;
+
+    /**
+     * A thread's key cursor, answer holder and clock reading, refreshed every 64 calls: a gateway reads its
+     * clock once per request outside the limiter, and a {@code nanoTime} per call (about 25 ns here) would
+     * weigh on both sides of every ratio without being part of either limiter.
+     */
+    @State(Scope.Thread)
+    public static class Caller {
+        final LimitDecision holder = new LimitDecision();
+        int cursor;
+        int calls;
+        long now = -1;
+
+        long clock(Limiter s) {
+            if (now < 0 || (++calls & 63) == 0) {
+                now = System.nanoTime() / s.clockDivisor;
+            }
+            return now;
+        }
+        long random = System.nanoTime() | 1;
+
+        int nextRandom(int bound) {
+            random ^= random << 13;
+            random ^= random >>> 7;
+            random ^= random << 17;
+            return (int) ((random >>> 33) % bound);
+        }
+    }
+
+    @Benchmark
+    @Threads(1)
+    public boolean tenThousandKeys1Thread(TenThousandKeys s, Caller c) {
+        int i = c.cursor;
+        c.cursor = i + 1 == s.keys.length ? 0 : i + 1;
+        return s.acquireAndRelease(s.keys[i], c.clock(s), c.holder);
+    }
+
+    @Benchmark
+    @Threads(8)
+    public boolean oneHotKey8Threads(OneHotKey s, Caller c) {
+        return s.acquireAndRelease("sk-hot", c.clock(s), c.holder);
+    }
+
+    @Benchmark
+    @Threads(8)
+    public boolean millionKeys8Threads(MillionKeys s, Caller c) {
+        return s.acquireAndRelease(s.keys[c.nextRandom(s.keys.length)], c.clock(s), c.holder);
+    }
+}
