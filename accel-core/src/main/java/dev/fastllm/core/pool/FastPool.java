@@ -142,7 +142,6 @@ public final class FastPool<C> implements AutoCloseable {
             return;
         }
         retire(e);
-        connector.close(connection);
         drain();
     }
 
@@ -154,7 +153,6 @@ public final class FastPool<C> implements AutoCloseable {
             if (e.state() == PoolEntry.IDLE && e.claim(PoolEntry.IDLE, PoolEntry.RESERVED)) {
                 if (now - e.idleSince >= idleTimeoutNanos || !connector.isUsable(e.connection)) {
                     retire(e);
-                    connector.close(e.connection);
                     evicted++;
                 } else {
                     e.set(PoolEntry.IDLE);
@@ -171,7 +169,6 @@ public final class FastPool<C> implements AutoCloseable {
             if (e.state() == PoolEntry.IDLE && e.claim(PoolEntry.IDLE, PoolEntry.RESERVED)) {
                 if (!connector.isUsable(e.connection)) {
                     retire(e);
-                    connector.close(e.connection);
                 } else {
                     e.set(PoolEntry.IDLE);
                 }
@@ -215,7 +212,7 @@ public final class FastPool<C> implements AutoCloseable {
                 if (connector.isUsable(e.connection)) {
                     return e;
                 }
-                closeDead(e);
+                retire(e);
             }
         }
         return null;
@@ -228,7 +225,7 @@ public final class FastPool<C> implements AutoCloseable {
                 if (connector.isUsable(e.connection)) {
                     return e;
                 }
-                closeDead(e);
+                retire(e);
             }
         }
         return null;
@@ -240,7 +237,6 @@ public final class FastPool<C> implements AutoCloseable {
         }
         if (closed) {
             retire(e);
-            connector.close(e.connection);
             return;
         }
         e.idleSince = nanoClock.getAsLong();
@@ -360,7 +356,6 @@ public final class FastPool<C> implements AutoCloseable {
             addEntry(e);
             if (closed) {
                 retire(e);
-                connector.close(connection);
                 target.completeExceptionally(refusals.closed(closedMessage()));
             } else if (!target.complete(connection)) {
                 handOff(e, stacks.get());
@@ -380,20 +375,18 @@ public final class FastPool<C> implements AutoCloseable {
         return e;
     }
 
-    private void closeDead(PoolEntry<C> e) {
-        retire(e);
-        connector.close(e.connection);
-    }
-
     private void closeIdle() {
         for (PoolEntry<C> e : table.entries) {
             if (e.state() == PoolEntry.IDLE && e.claim(PoolEntry.IDLE, PoolEntry.REMOVED)) {
-                closeDead(e);
+                retire(e);
             }
         }
     }
 
-    /** Forgets an entry its caller owns: the connection is closed (by the caller) and its slot freed. */
+    /**
+     * Forgets and closes an entry its caller owns. The slot is freed only once the connection is closed, so
+     * connections open never exceed the limit, not even for a moment.
+     */
     private void retire(PoolEntry<C> e) {
         e.set(PoolEntry.REMOVED);
         for (;;) {
@@ -403,8 +396,12 @@ public final class FastPool<C> implements AutoCloseable {
                 break;
             }
         }
-        OPEN.getAndAdd(this, -1);
         closedCount.incrementAndGet();
+        try {
+            connector.close(e.connection);
+        } finally {
+            OPEN.getAndAdd(this, -1);
+        }
     }
 
     private void addEntry(PoolEntry<C> e) {
