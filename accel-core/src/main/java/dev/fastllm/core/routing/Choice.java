@@ -6,7 +6,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * The four strategies, each choosing among a set of candidate deployments given as a bit mask (bit i:
  * deployment i is not cooling down and has capacity). Candidates are visited in index order and random
  * draws are made with the same bounds, in the same order, as the gateway's router makes them, so that with
- * the same seeded generator in one thread both choose the same deployment every time.
+ * the same seeded generator in one thread both choose the same deployment every time. A null
+ * {@link MinuteUsage} stands for a minute not started yet.
  */
 final class Choice {
     static final int SIMPLE_SHUFFLE = 0;
@@ -72,7 +73,7 @@ final class Choice {
         long ties = 0;
         for (long m = candidates; m != 0; m &= m - 1) {
             int i = Long.numberOfTrailingZeros(m);
-            long used = u.tokens(i);
+            long used = MinuteUsage.tokens(u, i);
             if (used < best) {
                 best = used;
                 ties = 0;

@@ -29,8 +29,10 @@ import java.util.SplittableRandom;
  *
  * <p>Exactness bounds: {@code rpm} up to 1 048 575 and {@code tpm} up to 2^43 - 1 (the builder refuses
  * more); a deployment's tokens in a minute saturate at 2^43 - 1 (the original's at 2^63 - 1); at most 64
- * deployments per group. Under concurrent calls a latency average may be read between an end's two
- * updates (ring slot, then sum), and strategies read in-flight counts and usage a moment before claiming.
+ * deployments per group. Under concurrent calls: a pick's claim of capacity is atomic, but its in-flight
+ * count is incremented just after it, so {@link #inFlight} may lag a pick by a moment (an end decrements it
+ * just before settling); a latency average may be read between an end's two updates (ring slot, then sum);
+ * strategies compare in-flight counts, usage and latencies read a moment before the claim.
  */
 public final class FastRouter {
 

@@ -67,60 +67,95 @@ final class Group {
     }
 
     Claim pick(long tokens, long now) {
+        long minute = Math.floorDiv(now, FastRouter.MINUTE_MILLIS);
         for (;;) {
-            MinuteUsage u = roll(now);
+            MinuteUsage u = usage;
+            MinuteUsage seen = minute > u.minute ? null : u; // null: this pick starts a new minute
             long candidates = 0;
             for (int i = 0; i < size; i++) {
-                if (now >= coolUntil(i) && u.fits(i, tokens, rpm[i], tpm[i])) {
+                if (now >= coolUntil(i) && MinuteUsage.fits(seen, i, tokens, rpm[i], tpm[i])) {
                     candidates |= 1L << i;
                 }
             }
             if (candidates == 0) {
+                if (seen == null && !USAGE.compareAndSet(this, u, new MinuteUsage(minute, size))) {
+                    continue;
+                }
                 return null;
             }
-            int chosen = Choice.choose(router.strategy, this, u, candidates);
-            if (u.claim(chosen, tokens, rpm[chosen], tpm[chosen])) {
+            int chosen = Choice.choose(router.strategy, this, seen, candidates);
+            boolean claimed = seen == null
+                    ? USAGE.compareAndSet(this, u, MinuteUsage.startedWith(minute, size, chosen, 1, tokens))
+                    : u.claim(chosen, tokens, rpm[chosen], tpm[chosen]);
+            if (claimed) {
                 LONGS.getAndAdd(cells, cell(chosen, IN_FLIGHT), 1L);
                 return new Claim(this, chosen, now, tokens);
             }
-            // another pick took the chosen deployment's last capacity in between: choose again
+            // another call took the chosen deployment's last capacity, or started the minute: choose again
         }
     }
 
+    /**
+     * Ends a claim. Effects become visible in this order: in flight, cooldown, tokens, latency; so a pick
+     * that sees the cooldown never needs the token settlement of the same deployment.
+     */
     boolean end(Claim claim, int status, long totalTokens, long now) {
         if (!claim.end()) {
             return false;
         }
         int i = claim.index;
         decrementInFlight(i);
-        MinuteUsage u = roll(now);
-        boolean sameMinute = Math.floorDiv(claim.startedAtMillis(), FastRouter.MINUTE_MILLIS) == u.minute;
         boolean success = status >= 200 && status <= 299;
-        u.settle(i, sameMinute ? claim.reservedTokens() : 0, success ? totalTokens : 0);
+        if (!success && FastRouter.countsAsFailure(status)) {
+            recordFailure(i, now);
+        }
+        settle(claim, success ? totalTokens : 0, now);
         if (success) {
             recordLatency(i, Math.max(0, now - claim.startedAtMillis()));
-        } else if (FastRouter.countsAsFailure(status)) {
-            recordFailure(i, now);
         }
         return true;
     }
 
-    long retryAfter(long tokens, long now) {
-        MinuteUsage u = roll(now);
-        long nextMinute = (Math.floorDiv(now, FastRouter.MINUTE_MILLIS) + 1) * FastRouter.MINUTE_MILLIS;
-        long earliest = Long.MAX_VALUE;
-        for (int i = 0; i < size; i++) {
-            if (tokens > tpm[i] || rpm[i] == 0) {
-                continue; // never fits
+    private void settle(Claim claim, long used, long now) {
+        long minute = Math.floorDiv(now, FastRouter.MINUTE_MILLIS);
+        long startMinute = Math.floorDiv(claim.startedAtMillis(), FastRouter.MINUTE_MILLIS);
+        for (;;) {
+            MinuteUsage u = usage;
+            if (minute > u.minute) {
+                // a new minute holds no reservation to drop: only what was used
+                if (USAGE.compareAndSet(this, u, MinuteUsage.startedWith(minute, size, claim.index, 0, used))) {
+                    return;
+                }
+                continue;
             }
-            long at = u.fits(i, tokens, rpm[i], tpm[i]) ? now : nextMinute;
-            at = Math.max(at, coolUntil(i));
-            earliest = Math.min(earliest, at);
+            u.settle(claim.index, startMinute == u.minute ? claim.reservedTokens() : 0, used);
+            return;
         }
-        if (earliest == Long.MAX_VALUE) {
-            earliest = nextMinute;
+    }
+
+    long retryAfter(long tokens, long now) {
+        long minute = Math.floorDiv(now, FastRouter.MINUTE_MILLIS);
+        long nextMinute = (minute + 1) * FastRouter.MINUTE_MILLIS;
+        for (;;) {
+            MinuteUsage u = usage;
+            MinuteUsage seen = minute > u.minute ? null : u;
+            long earliest = Long.MAX_VALUE;
+            for (int i = 0; i < size; i++) {
+                if (tokens > tpm[i] || rpm[i] == 0) {
+                    continue; // never fits
+                }
+                long at = MinuteUsage.fits(seen, i, tokens, rpm[i], tpm[i]) ? now : nextMinute;
+                at = Math.max(at, coolUntil(i));
+                earliest = Math.min(earliest, at);
+            }
+            if (seen == null && !USAGE.compareAndSet(this, u, new MinuteUsage(minute, size))) {
+                continue; // the original starts the minute here too
+            }
+            if (earliest == Long.MAX_VALUE) {
+                earliest = nextMinute;
+            }
+            return Math.max(0, earliest - now);
         }
-        return Math.max(0, earliest - now);
     }
 
     int indexOf(String id) {
@@ -147,21 +182,6 @@ final class Group {
             return 0;
         }
         return (double) (long) LONGS.getVolatile(cells, cell(i, LATENCY_SUM)) / n;
-    }
-
-    /** The current minute's usage, replaced by a fresh one when {@code now} is in a later minute. */
-    private MinuteUsage roll(long now) {
-        long minute = Math.floorDiv(now, FastRouter.MINUTE_MILLIS);
-        for (;;) {
-            MinuteUsage u = usage;
-            if (minute <= u.minute) {
-                return u;
-            }
-            MinuteUsage fresh = new MinuteUsage(minute, size);
-            if (USAGE.compareAndSet(this, u, fresh)) {
-                return fresh;
-            }
-        }
     }
 
     private void decrementInFlight(int i) {

@@ -8,7 +8,8 @@ import java.lang.invoke.VarHandle;
  * bits and tokens in the low 43, each word on its own pair of cache lines. Checking a deployment's
  * {@code rpm} and {@code tpm} and claiming one request and its tokens is one compare-and-set on that word,
  * so two picks can never both take the last unit of capacity. A new minute is a new object swapped in
- * whole, so a claim never lands half in one minute and half in the next.
+ * whole, already holding the claim or settlement of the call that starts it, so a minute's start is never
+ * visible apart from the call that made it.
  *
  * <p>Counts are exact up to {@link #REQUESTS_MAX} requests and {@link #TOKENS_MAX} tokens per deployment
  * and minute, and saturate there; {@link FastRouter} refuses limits above them.
@@ -30,6 +31,13 @@ final class MinuteUsage {
         this.words = new long[(deployments + 2) * STRIDE];
     }
 
+    /** A new minute in which deployment {@code i} has already used one request and {@code tokens}. */
+    static MinuteUsage startedWith(long minute, int deployments, int i, long requests, long tokens) {
+        MinuteUsage u = new MinuteUsage(minute, deployments);
+        u.words[at(i)] = (requests << TOKEN_BITS) | saturatedAdd(0, tokens);
+        return u; // published by the compare-and-set that installs it
+    }
+
     private static int at(int i) {
         return (i + 1) * STRIDE;
     }
@@ -38,13 +46,17 @@ final class MinuteUsage {
         return (long) WORDS.getVolatile(words, at(i)) >>> TOKEN_BITS;
     }
 
-    long tokens(int i) {
-        return (long) WORDS.getVolatile(words, at(i)) & TOKENS_MAX;
+    /** Tokens used by deployment {@code i}; 0 when {@code u} is null (a minute not started yet). */
+    static long tokens(MinuteUsage u, int i) {
+        return u == null ? 0 : (long) WORDS.getVolatile(u.words, at(i)) & TOKENS_MAX;
     }
 
-    /** True when one more request of {@code tokens} stays within {@code rpm} and {@code tpm}. */
-    boolean fits(int i, long tokens, long rpm, long tpm) {
-        return fits((long) WORDS.getVolatile(words, at(i)), tokens, rpm, tpm);
+    /**
+     * True when one more request of {@code tokens} stays within {@code rpm} and {@code tpm}; {@code u} null
+     * stands for a minute not started yet, in which nothing is used.
+     */
+    static boolean fits(MinuteUsage u, int i, long tokens, long rpm, long tpm) {
+        return fits(u == null ? 0L : (long) WORDS.getVolatile(u.words, at(i)), tokens, rpm, tpm);
     }
 
     private static boolean fits(long w, long tokens, long rpm, long tpm) {
