@@ -39,6 +39,10 @@ final class PoolEntry<C> {
     /** Written by the owner before it stores {@link #IDLE}; read by the next owner after its claim. */
     long idleSince;
     private volatile int state;
+    // Entries are allocated one after another and usually owned by different threads: without these, two
+    // threads' entries would share a cache line and every claim would steal the line from the other core.
+    @SuppressWarnings("unused")
+    private long p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11;
 
     PoolEntry(C connection, int state) {
         this.connection = connection;

@@ -110,7 +110,7 @@ final class Group {
             recordFailure(i, now);
         }
         settle(claim, success ? totalTokens : 0, now);
-        if (success) {
+        if (success && router.strategy == Choice.LATENCY) { // only that strategy reads latencies
             recordLatency(i, Math.max(0, now - claim.startedAtMillis()));
         }
         return true;
@@ -184,14 +184,9 @@ final class Group {
         return (double) (long) LONGS.getVolatile(cells, cell(i, LATENCY_SUM)) / n;
     }
 
+    /** Every claim added one before it could be ended, so the count cannot go below zero. */
     private void decrementInFlight(int i) {
-        int at = cell(i, IN_FLIGHT);
-        for (;;) {
-            long n = (long) LONGS.getVolatile(cells, at);
-            if (n <= 0 || LONGS.compareAndSet(cells, at, n, n - 1)) {
-                return;
-            }
-        }
+        LONGS.getAndAdd(cells, cell(i, IN_FLIGHT), -1L);
     }
 
     /**

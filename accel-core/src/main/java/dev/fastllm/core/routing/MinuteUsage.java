@@ -91,7 +91,8 @@ final class MinuteUsage {
         for (;;) {
             long w = (long) WORDS.getVolatile(words, at);
             long t = saturatedAdd(Math.max(0, (w & TOKENS_MAX) - reserved), used);
-            if (WORDS.compareAndSet(words, at, w, (w & ~TOKENS_MAX) | t)) {
+            long next = (w & ~TOKENS_MAX) | t;
+            if (next == w || WORDS.compareAndSet(words, at, w, next)) {
                 return;
             }
         }
