@@ -1,11 +1,7 @@
 package dev.fastllm.core.pool;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import java.util.function.LongSupplier;
 
@@ -26,9 +22,8 @@ import java.util.function.LongSupplier;
  * <p>How: each connection has an entry with a state word; taking an idle one is a compare-and-set on that
  * word, and each thread first looks at the entries it released itself ({@link ThreadStack}), so the
  * uncontended acquire and release of an idle connection take no lock, write no shared line, and allocate
- * nothing: the future handed out for a reused connection is one completed future kept with its entry. The
- * count of connections open or opening is one word, claimed by compare-and-set before a connect, so the
- * limit holds under any interleaving. A request that finds nothing queues, then looks again; a release
+ * nothing: the future handed out for a reused connection is one completed future kept with its entry.
+ * Which connections exist and the limit on them are {@link PoolSlots}'s job. A request that finds nothing queues, then looks again; a release
  * that parks a connection looks at the queue after its store: one of the two always sees the other, so no
  * connection stays idle while a request waits. While anyone waits, new requests queue behind them.
  *
@@ -40,19 +35,6 @@ import java.util.function.LongSupplier;
  * @param <C> the connection type
  */
 public final class FastPool<C> implements AutoCloseable {
-    private static final VarHandle TABLE;
-    private static final VarHandle OPEN;
-
-    static {
-        try {
-            MethodHandles.Lookup lookup = MethodHandles.lookup();
-            TABLE = lookup.findVarHandle(FastPool.class, "table", EntryTable.class);
-            OPEN = lookup.findVarHandle(FastPool.class, "open", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
     private final String name;
     private final Connector<C> connector;
     private final Refusals refusals;
@@ -62,13 +44,8 @@ public final class FastPool<C> implements AutoCloseable {
     private final LongSupplier nanoClock;
 
     private final Stacks stacks;
+    private final PoolSlots<C> slots;
     private final Waiters<C> waiters = new Waiters<>();
-    private final AtomicInteger connecting = new AtomicInteger();
-    private final AtomicLong opened = new AtomicLong();
-    private final AtomicLong closedCount = new AtomicLong();
-    private volatile EntryTable<C> table = EntryTable.empty();
-    /** Connections leased, idle or being opened: the count the limit applies to. */
-    private volatile int open;
     private volatile boolean closed;
 
     /** As the gateway's pool: failures are this package's {@link PoolExhaustedException} and {@link PoolClosedException}. */
@@ -94,6 +71,7 @@ public final class FastPool<C> implements AutoCloseable {
         this.nanoClock = Objects.requireNonNull(nanoClock);
         this.refusals = Objects.requireNonNull(refusals);
         this.stacks = new Stacks(maxConnections);
+        this.slots = new PoolSlots<>(connector, maxConnections);
     }
 
     public String name() {
@@ -119,7 +97,7 @@ public final class FastPool<C> implements AutoCloseable {
                 local.lastLeased = e;
                 return e.reuse;
             }
-            if (reserveOpen()) {
+            if (slots.reserve()) {
                 CompletableFuture<C> target = new CompletableFuture<>();
                 connect(target);
                 return target;
@@ -141,7 +119,7 @@ public final class FastPool<C> implements AutoCloseable {
             handOff(e, local);
             return;
         }
-        retire(e);
+        slots.retire(e);
         drain();
     }
 
@@ -149,10 +127,10 @@ public final class FastPool<C> implements AutoCloseable {
     public int evictIdle() {
         long now = nanoClock.getAsLong();
         int evicted = 0;
-        for (PoolEntry<C> e : table.entries) {
+        for (PoolEntry<C> e : slots.table().entries) {
             if (e.state() == PoolEntry.IDLE && e.claim(PoolEntry.IDLE, PoolEntry.RESERVED)) {
                 if (now - e.idleSince >= idleTimeoutNanos || !connector.isUsable(e.connection)) {
-                    retire(e);
+                    slots.retire(e);
                     evicted++;
                 } else {
                     e.set(PoolEntry.IDLE);
@@ -165,10 +143,10 @@ public final class FastPool<C> implements AutoCloseable {
 
     /** Closes idle connections that are no longer usable (call it when a connection closes). */
     public void purgeUnusable() {
-        for (PoolEntry<C> e : table.entries) {
+        for (PoolEntry<C> e : slots.table().entries) {
             if (e.state() == PoolEntry.IDLE && e.claim(PoolEntry.IDLE, PoolEntry.RESERVED)) {
                 if (!connector.isUsable(e.connection)) {
-                    retire(e);
+                    slots.retire(e);
                 } else {
                     e.set(PoolEntry.IDLE);
                 }
@@ -180,7 +158,7 @@ public final class FastPool<C> implements AutoCloseable {
     public PoolStats stats() {
         int leased = 0;
         int idle = 0;
-        for (PoolEntry<C> e : table.entries) {
+        for (PoolEntry<C> e : slots.table().entries) {
             int s = e.state();
             if (s == PoolEntry.LEASED) {
                 leased++;
@@ -188,8 +166,8 @@ public final class FastPool<C> implements AutoCloseable {
                 idle++;
             }
         }
-        return new PoolStats(leased, idle, connecting.get(), waiters.live(), maxConnections, opened.get(),
-                closedCount.get());
+        return new PoolStats(leased, idle, slots.connecting(), waiters.live(), maxConnections, slots.openedCount(),
+                slots.closedCount());
     }
 
     /** Closes every idle connection and fails every waiting request; leased connections close on release. */
@@ -212,7 +190,7 @@ public final class FastPool<C> implements AutoCloseable {
                 if (connector.isUsable(e.connection)) {
                     return e;
                 }
-                retire(e);
+                slots.retire(e);
             }
         }
         return null;
@@ -220,12 +198,12 @@ public final class FastPool<C> implements AutoCloseable {
 
     /** Claims any usable idle entry; dead ones met on the way are closed. */
     private PoolEntry<C> claimShared() {
-        for (PoolEntry<C> e : table.entries) {
+        for (PoolEntry<C> e : slots.table().entries) {
             if (e.state() == PoolEntry.IDLE && e.claim(PoolEntry.IDLE, PoolEntry.LEASED)) {
                 if (connector.isUsable(e.connection)) {
                     return e;
                 }
-                retire(e);
+                slots.retire(e);
             }
         }
         return null;
@@ -236,7 +214,7 @@ public final class FastPool<C> implements AutoCloseable {
             return;
         }
         if (closed) {
-            retire(e);
+            slots.retire(e);
             return;
         }
         e.idleSince = nanoClock.getAsLong();
@@ -291,10 +269,10 @@ public final class FastPool<C> implements AutoCloseable {
                 if (!giveToWaiter(e)) {
                     e.set(PoolEntry.IDLE); // nobody left: park it again and look once more
                 }
-            } else if (reserveOpen()) {
+            } else if (slots.reserve()) {
                 CompletableFuture<C> w = waiters.pollLive();
                 if (w == null) {
-                    unreserveOpen();
+                    slots.unreserve();
                 } else {
                     connect(w);
                 }
@@ -305,24 +283,6 @@ public final class FastPool<C> implements AutoCloseable {
     }
 
     // ---- opening and closing -------------------------------------------------------------------
-
-    private boolean reserveOpen() {
-        for (;;) {
-            int n = open;
-            if (n >= maxConnections) {
-                return false;
-            }
-            if (OPEN.compareAndSet(this, n, n + 1)) {
-                connecting.incrementAndGet();
-                return true;
-            }
-        }
-    }
-
-    private void unreserveOpen() {
-        connecting.decrementAndGet();
-        OPEN.getAndAdd(this, -1);
-    }
 
     private void connect(CompletableFuture<C> target) {
         CompletableFuture<C> opening;
@@ -345,17 +305,14 @@ public final class FastPool<C> implements AutoCloseable {
         @Override
         public void accept(C connection, Throwable error) {
             if (error != null) {
-                unreserveOpen();
+                slots.unreserve();
                 target.completeExceptionally(error);
                 drain();
                 return;
             }
-            connecting.decrementAndGet();
-            opened.incrementAndGet();
-            PoolEntry<C> e = new PoolEntry<>(connection, PoolEntry.LEASED);
-            addEntry(e);
+            PoolEntry<C> e = slots.opened(connection);
             if (closed) {
-                retire(e);
+                slots.retire(e);
                 target.completeExceptionally(refusals.closed(closedMessage()));
             } else if (!target.complete(connection)) {
                 handOff(e, stacks.get());
@@ -367,7 +324,7 @@ public final class FastPool<C> implements AutoCloseable {
         @SuppressWarnings("unchecked")
         PoolEntry<C> e = (PoolEntry<C>) local.lastLeased;
         if (e == null || e.connection != connection || e.state() != PoolEntry.LEASED) {
-            e = table.find(connection);
+            e = slots.table().find(connection);
             if (e == null || e.state() != PoolEntry.LEASED) {
                 throw new IllegalStateException("pool " + name + " has not leased out this connection");
             }
@@ -376,39 +333,9 @@ public final class FastPool<C> implements AutoCloseable {
     }
 
     private void closeIdle() {
-        for (PoolEntry<C> e : table.entries) {
+        for (PoolEntry<C> e : slots.table().entries) {
             if (e.state() == PoolEntry.IDLE && e.claim(PoolEntry.IDLE, PoolEntry.REMOVED)) {
-                retire(e);
-            }
-        }
-    }
-
-    /**
-     * Forgets and closes an entry its caller owns. The slot is freed only once the connection is closed, so
-     * connections open never exceed the limit, not even for a moment.
-     */
-    private void retire(PoolEntry<C> e) {
-        e.set(PoolEntry.REMOVED);
-        for (;;) {
-            EntryTable<C> t = table;
-            EntryTable<C> next = t.without(e);
-            if (next == t || TABLE.compareAndSet(this, t, next)) {
-                break;
-            }
-        }
-        closedCount.incrementAndGet();
-        try {
-            connector.close(e.connection);
-        } finally {
-            OPEN.getAndAdd(this, -1);
-        }
-    }
-
-    private void addEntry(PoolEntry<C> e) {
-        for (;;) {
-            EntryTable<C> t = table;
-            if (TABLE.compareAndSet(this, t, t.with(e))) {
-                return;
+                slots.retire(e);
             }
         }
     }
