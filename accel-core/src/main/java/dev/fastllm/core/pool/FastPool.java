@@ -23,9 +23,10 @@ import java.util.function.LongSupplier;
  * word, and each thread first looks at the entries it released itself ({@link ThreadStack}), so the
  * uncontended acquire and release of an idle connection take no lock, write no shared line, and allocate
  * nothing: the future handed out for a reused connection is one completed future kept with its entry.
- * Which connections exist and the limit on them are {@link PoolSlots}'s job. A request that finds nothing queues, then looks again; a release
- * that parks a connection looks at the queue after its store: one of the two always sees the other, so no
- * connection stays idle while a request waits. While anyone waits, new requests queue behind them.
+ * Which connections exist, and the limit on them, are {@link PoolSlots}'s job. A request that finds
+ * nothing queues, then looks again; a release that parks a connection looks at the queue after its store:
+ * one of the two always sees the other, so no connection stays idle while a request waits. While anyone
+ * waits, new requests queue behind them.
  *
  * <p>Differences from the original, all under concurrency only: "most recently used" is per thread first;
  * {@link #stats()} reads its counts one by one; connections are closed in creation order by
