@@ -27,7 +27,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A running gateway: the config's deployments bound to their upstream pools, the hot-path components, and
@@ -45,6 +48,9 @@ public final class Gateway implements AutoCloseable {
     private final Map<String, UpstreamClient> clients;
     private final GatewayServer server;
     private final KeyRateLimiter limiter;
+    private final Router router;
+    /** Counts large prompts off the event loops: a thread per core, a bounded queue (full: 503). */
+    private final ThreadPoolExecutor counting = countingExecutor();
     private final List<ScheduledFuture<?>> housekeeping = new ArrayList<>();
     private final int port;
     private final String host;
@@ -55,56 +61,30 @@ public final class Gateway implements AutoCloseable {
         this.host = host;
         this.boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         this.workers = new MultiThreadIoEventLoopGroup(ioThreads, NioIoHandler.newFactory());
-        boolean needsMock = config.deployments().stream().anyMatch(Deployment::embeddedMock);
-        this.mock = needsMock ? MockProvider.start("127.0.0.1", 0, new MockOptions()) : null;
-
-        SslContext ssl;
-        try {
-            ssl = SslContextBuilder.forClient().build();
-        } catch (SSLException e) {
-            throw new IllegalStateException("cannot create the TLS client context", e);
-        }
-        ObjectMapper json = new ObjectMapper();
-        GatewayMetrics metrics = new GatewayMetrics();
-        List<Deployment> bound = new ArrayList<>();
+        MockProvider startedMock = null;
         Map<String, UpstreamClient> byId = new LinkedHashMap<>();
-        for (Deployment d : config.deployments()) {
-            Deployment b = d.embeddedMock() ? d.withApiBase(mock.baseUri()) : d;
-            bound.add(b);
-            UpstreamClient client = new UpstreamClient(b, workers, config.server(), ssl);
-            byId.put(b.id(), client);
-            if (client.pool() != null) {
-                metrics.pool(b.id(), client.pool());
-            }
-        }
-        this.clients = Map.copyOf(byId);
-        GatewayConfig boundConfig = new GatewayConfig(List.copyOf(bound), config.router(), config.masterKey(),
-                config.virtualKeys(), config.server(), config.warnings());
-        this.limiter = new KeyRateLimiter();
-        Router router = new Router(boundConfig.groups(), boundConfig.router(), System.nanoTime());
-        RetryPolicy retry = new RetryPolicy(boundConfig.router(), boundConfig.server().maxRetryAfter());
-        PromptTokenCounter tokens = new PromptTokenCounter();
-        // load both vocabularies now rather than on the first request
-        tokens.countText(PromptTokenCounter.O200K_BASE, "warm up");
-        tokens.countText(PromptTokenCounter.CL100K_BASE, "warm up");
-        ProxyService proxy = new ProxyService(boundConfig, clients, router, retry, limiter, tokens,
-                metrics, workers, json);
-        this.server = new GatewayServer(boss, workers, proxy, new Auth(boundConfig),
-                (int) config.server().maxRequestBytes(), json);
-        metrics.inFlight(server::inFlight);
-        int boundPort;
         try {
-            boundPort = server.start(host, port);
-        } catch (InterruptedException | RuntimeException e) {
-            clients.values().forEach(UpstreamClient::close);
-            if (mock != null) {
-                mock.close();
+            boolean needsMock = config.deployments().stream().anyMatch(Deployment::embeddedMock);
+            startedMock = needsMock ? MockProvider.start("127.0.0.1", 0, new MockOptions()) : null;
+            this.mock = startedMock;
+            this.clients = bindDeployments(startedMock, byId);
+            GatewayConfig bound = new GatewayConfig(byId.values().stream().map(UpstreamClient::deployment).toList(),
+                    config.router(), config.masterKey(), config.virtualKeys(), config.server(), config.warnings());
+            this.limiter = new KeyRateLimiter();
+            this.router = new Router(bound.groups(), bound.router(), System.nanoTime());
+            this.server = newServer(bound);
+            this.port = server.start(host, port);
+        } catch (InterruptedException | RuntimeException | Error e) {
+            // nothing of a gateway that did not start may outlive it: upstream pools, the mock, the event loops
+            byId.values().forEach(UpstreamClient::close);
+            if (startedMock != null) {
+                startedMock.close();
             }
             boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            counting.shutdownNow();
             throw e;
         }
-        this.port = boundPort;
 
         housekeeping.add(workers.scheduleWithFixedDelay(() -> limiter.evictIdle(System.nanoTime() / 1_000_000),
                 30, 30, TimeUnit.SECONDS));
@@ -114,6 +94,51 @@ public final class Gateway implements AutoCloseable {
                 c.pool().evictIdle();
             }
         }), idleCheck, idleCheck, TimeUnit.SECONDS));
+    }
+
+    private static ThreadPoolExecutor countingExecutor() {
+        int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+        AtomicInteger n = new AtomicInteger();
+        return new ThreadPoolExecutor(threads, threads, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(1024), r -> {
+            Thread t = new Thread(r, "gateway-token-count-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** One upstream client per deployment, the embedded mock's address filled in; collected into {@code byId}. */
+    private Map<String, UpstreamClient> bindDeployments(MockProvider mock, Map<String, UpstreamClient> byId) {
+        SslContext ssl;
+        try {
+            ssl = SslContextBuilder.forClient().build();
+        } catch (SSLException e) {
+            throw new IllegalStateException("cannot create the TLS client context", e);
+        }
+        for (Deployment d : config.deployments()) {
+            Deployment b = d.embeddedMock() ? d.withApiBase(mock.baseUri()) : d;
+            byId.put(b.id(), new UpstreamClient(b, workers, config.server(), ssl));
+        }
+        return Map.copyOf(byId);
+    }
+
+    private GatewayServer newServer(GatewayConfig bound) {
+        ObjectMapper json = new ObjectMapper();
+        GatewayMetrics metrics = new GatewayMetrics();
+        clients.forEach((id, client) -> {
+            if (client.pool() != null) {
+                metrics.pool(id, client.pool());
+            }
+        });
+        RetryPolicy retry = new RetryPolicy(bound.router(), bound.server().maxRetryAfter());
+        PromptTokenCounter tokens = new PromptTokenCounter();
+        // load both vocabularies now rather than on the first request
+        tokens.countText(PromptTokenCounter.O200K_BASE, "warm up");
+        tokens.countText(PromptTokenCounter.CL100K_BASE, "warm up");
+        ProxyService proxy = new ProxyService(bound, clients, router, retry, limiter, tokens, metrics, workers,
+                counting, json);
+        GatewayServer s = new GatewayServer(boss, workers, proxy, new Auth(bound), config.server(), json);
+        metrics.inFlight(s::inFlight);
+        return s;
     }
 
     /** Starts a gateway on {@code host:port} (port 0 picks a free port). */
@@ -151,6 +176,16 @@ public final class Gateway implements AutoCloseable {
         return config;
     }
 
+    /** The per-key limiter every proxied request goes through (for inspection: slots held, tracked keys). */
+    public KeyRateLimiter limiter() {
+        return limiter;
+    }
+
+    /** The deployment router (for inspection: in-flight counts, cooldowns). */
+    public Router router() {
+        return router;
+    }
+
     /**
      * Graceful stop: stop accepting, let in-flight requests (streams included) finish within the config's
      * drain timeout, then release everything.
@@ -170,6 +205,7 @@ public final class Gateway implements AutoCloseable {
             clean = false;
         }
         housekeeping.forEach(f -> f.cancel(false));
+        counting.shutdownNow();
         clients.values().forEach(UpstreamClient::close);
         if (mock != null) {
             mock.close();

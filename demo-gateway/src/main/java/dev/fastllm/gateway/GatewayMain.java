@@ -27,7 +27,7 @@ public final class GatewayMain {
 
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("mock")) {
-            MockProvider.runCli(Arrays.copyOfRange(args, 1, args.length));
+            mock(Arrays.copyOfRange(args, 1, args.length));
             return;
         }
         Path configFile = null;
@@ -64,6 +64,19 @@ public final class GatewayMain {
         }
         // the event loops keep the JVM alive; SIGTERM (or Ctrl-C) drains before exit
         Runtime.getRuntime().addShutdownHook(new Thread(gateway::drainAndStop, "gateway-drain"));
+    }
+
+    /** The mock provider alone; a bad flag is one line and exit status 2, like the gateway's own flags. */
+    private static void mock(String[] args) {
+        try {
+            MockProvider.runCli(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("mock: " + e.getMessage() + " (mock --help lists the flags)");
+            System.exit(2);
+        } catch (java.io.UncheckedIOException e) {
+            System.err.println(e.getMessage());
+            System.exit(1);
+        }
     }
 
     private static String value(String[] args, int i, String flag) {

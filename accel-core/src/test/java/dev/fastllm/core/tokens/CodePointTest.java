@@ -3,6 +3,7 @@ package dev.fastllm.core.tokens;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.util.Locale;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
@@ -25,7 +26,7 @@ class CodePointTest {
         boolean regex = p.matcher(s).matches();
         boolean ours = (O200kSplitter.classify(cp) & flag) != 0;
         if (regex != ours) {
-            fail(String.format("U+%04X %s: regex %s, ours %s", cp, p, regex, ours));
+            fail(String.format(Locale.ROOT, "U+%04X %s: regex %s, ours %s", cp, p, regex, ours));
         }
     }
 

@@ -252,7 +252,7 @@ public final class CorpusGenerator {
             if (chance(0.6)) {
                 out.append("package dev.example.").append(pick(IDENT_PARTS)).append(";\n\nimport java.util.")
                         .append(camel(1, true)).append(";\n\npublic final class ").append(camel(2, true))
-                        .append(" {\n    private static final int ").append(snake(2).toUpperCase())
+                        .append(" {\n    private static final int ").append(snake(2).toUpperCase(Locale.ROOT))
                         .append(" = ").append(random.nextInt(1 << 20)).append(";\n\n");
                 int methods = random.nextInt(2, 6);
                 for (int i = 0; i < methods; i++) {
@@ -471,7 +471,7 @@ public final class CorpusGenerator {
                 } else if (chance(0.2)) {
                     out.append(random.nextInt(0, 1_000_000));
                 } else {
-                    out.append(pick(CONTRACTED).toUpperCase());
+                    out.append(pick(CONTRACTED).toUpperCase(Locale.ROOT));
                 }
                 out.append(chance(0.1) ? ", " : chance(0.05) ? "  " : chance(0.03) ? "\t" : " ");
             }

@@ -7,6 +7,7 @@ import com.knuddels.jtokkit.api.EncodingType;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -64,7 +65,7 @@ final class Oracle {
     static String hex(byte[] b) {
         StringBuilder s = new StringBuilder();
         for (byte x : b) {
-            s.append(String.format("%02x", x & 0xFF));
+            s.append(String.format(Locale.ROOT, "%02x", x & 0xFF));
         }
         return s.toString();
     }
@@ -105,7 +106,7 @@ final class Oracle {
             if (c >= 0x20 && c < 0x7F) {
                 s.append(c);
             } else {
-                s.append(String.format("\\u%04X", (int) c));
+                s.append(String.format(Locale.ROOT, "\\u%04X", (int) c));
             }
         }
         if (text.length() > 400) {

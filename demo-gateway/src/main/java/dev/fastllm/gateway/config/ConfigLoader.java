@@ -3,14 +3,13 @@ package dev.fastllm.gateway.config;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,11 +25,20 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.Function;
+
+import static dev.fastllm.gateway.config.ConfigValues.baseUrl;
+import static dev.fastllm.gateway.config.ConfigValues.nonNegativeLong;
+import static dev.fastllm.gateway.config.ConfigValues.optionalNonNegative;
+import static dev.fastllm.gateway.config.ConfigValues.positiveInt;
+import static dev.fastllm.gateway.config.ConfigValues.positiveLong;
+import static dev.fastllm.gateway.config.ConfigValues.present;
+import static dev.fastllm.gateway.config.ConfigValues.requireObject;
+import static dev.fastllm.gateway.config.ConfigValues.required;
+import static dev.fastllm.gateway.config.ConfigValues.string;
 
 /**
  * Reads the LiteLLM {@code config.yaml} subset that users write, validating as it goes.
@@ -43,24 +51,87 @@ import java.util.function.Function;
 public final class ConfigLoader {
 
     /** {@code api_base} value that routes a deployment to the in-process mock provider. */
+    /**
+     * SnakeYAML refuses documents over 3 M code points by default; a gateway with 100 000 virtual keys has a
+     * config of ~5 MB, so the limit is 64 M (the file is the operator's own, not untrusted input).
+     */
+    private static final YAMLFactory YAML = YAMLFactory.builder()
+            .loaderOptions(loaderOptions())
+            .enable(com.fasterxml.jackson.dataformat.yaml.YAMLParser.Feature.EMPTY_STRING_AS_NULL).build();
+
+    private static org.yaml.snakeyaml.LoaderOptions loaderOptions() {
+        org.yaml.snakeyaml.LoaderOptions options = new org.yaml.snakeyaml.LoaderOptions();
+        options.setCodePointLimit(64 * 1024 * 1024);
+        return options;
+    }
+
     public static final String EMBEDDED_MOCK = "embedded:mock";
     static final URI OPENAI_BASE = URI.create("https://api.openai.com/v1");
     static final int DEFAULT_MAX_PARALLEL = 128;
 
-    private static final Set<String> TOP = Set.of("model_list", "router_settings", "general_settings",
-            "litellm_settings", "virtual_keys", "gateway_settings", "environment_variables");
-    private static final Set<String> DEPLOYMENT = Set.of("model_name", "litellm_params", "model_info");
-    private static final Set<String> PARAMS = Set.of("model", "api_base", "api_key", "rpm", "tpm", "weight",
-            "timeout", "max_parallel_requests");
-    private static final Set<String> MODEL_INFO = Set.of("id", "max_input_tokens");
-    private static final Set<String> ROUTER = Set.of("routing_strategy", "num_retries", "fallbacks",
-            "allowed_fails", "cooldown_time", "timeout");
-    private static final Set<String> GENERAL = Set.of("master_key");
-    private static final Set<String> LITELLM = Set.of("num_retries", "request_timeout", "fallbacks");
-    private static final Set<String> KEY = Set.of("key", "key_alias", "rpm_limit", "tpm_limit",
-            "max_parallel_requests", "models");
-    private static final Set<String> GATEWAY = Set.of("max_request_bytes", "drain_timeout",
-            "idle_connection_timeout", "connect_timeout", "max_retry_after");
+    private static final Keys TOP = new Keys("");
+    private static final String MODEL_LIST = TOP.add("model_list");
+    private static final String ROUTER_SETTINGS = TOP.add("router_settings");
+    private static final String GENERAL_SETTINGS = TOP.add("general_settings");
+    private static final String LITELLM_SETTINGS = TOP.add("litellm_settings");
+    private static final String VIRTUAL_KEYS = TOP.add("virtual_keys");
+    private static final String GATEWAY_SETTINGS = TOP.add("gateway_settings");
+    private static final String ENVIRONMENT_VARIABLES = TOP.add("environment_variables");
+
+    private static final Keys DEPLOYMENT = new Keys(MODEL_LIST);
+    private static final String MODEL_NAME = DEPLOYMENT.add("model_name");
+    private static final String LITELLM_PARAMS = DEPLOYMENT.add("litellm_params");
+    private static final String MODEL_INFO = DEPLOYMENT.add("model_info");
+
+    private static final Keys PARAMS = new Keys(LITELLM_PARAMS);
+    private static final String MODEL = PARAMS.add("model");
+    private static final String API_BASE = PARAMS.add("api_base");
+    private static final String API_KEY = PARAMS.add("api_key");
+    private static final String RPM = PARAMS.add("rpm");
+    private static final String TPM = PARAMS.add("tpm");
+    private static final String WEIGHT = PARAMS.add("weight");
+    private static final String DEPLOYMENT_TIMEOUT = PARAMS.add("timeout");
+    private static final String DEPLOYMENT_MAX_PARALLEL = PARAMS.add("max_parallel_requests");
+
+    private static final Keys INFO = new Keys(MODEL_INFO);
+    private static final String ID = INFO.add("id");
+    private static final String MAX_INPUT_TOKENS = INFO.add("max_input_tokens");
+
+    private static final Keys ROUTER = new Keys(ROUTER_SETTINGS);
+    private static final String ROUTING_STRATEGY = ROUTER.add("routing_strategy");
+    private static final String NUM_RETRIES = ROUTER.add("num_retries");
+    private static final String FALLBACKS = ROUTER.add("fallbacks");
+    private static final String ALLOWED_FAILS = ROUTER.add("allowed_fails");
+    private static final String COOLDOWN_TIME = ROUTER.add("cooldown_time");
+    private static final String TIMEOUT = ROUTER.add("timeout");
+
+    private static final Keys GENERAL = new Keys(GENERAL_SETTINGS);
+    private static final String MASTER_KEY = GENERAL.add("master_key");
+
+    private static final Keys LITELLM = new Keys(LITELLM_SETTINGS);
+    private static final String LITELLM_NUM_RETRIES = LITELLM.add("num_retries");
+    private static final String REQUEST_TIMEOUT = LITELLM.add("request_timeout");
+    private static final String LITELLM_FALLBACKS = LITELLM.add("fallbacks");
+
+    private static final Keys KEY = new Keys(VIRTUAL_KEYS);
+    private static final String KEY_VALUE = KEY.add("key");
+    private static final String KEY_ALIAS = KEY.add("key_alias");
+    private static final String RPM_LIMIT = KEY.add("rpm_limit");
+    private static final String TPM_LIMIT = KEY.add("tpm_limit");
+    private static final String KEY_MAX_PARALLEL = KEY.add("max_parallel_requests");
+    private static final String MODELS = KEY.add("models");
+
+    private static final Keys GATEWAY = new Keys(GATEWAY_SETTINGS);
+    private static final String MAX_REQUEST_BYTES = GATEWAY.add("max_request_bytes");
+    private static final String DRAIN_TIMEOUT = GATEWAY.add("drain_timeout");
+    private static final String IDLE_CONNECTION_TIMEOUT = GATEWAY.add("idle_connection_timeout");
+    private static final String CONNECT_TIMEOUT = GATEWAY.add("connect_timeout");
+    private static final String MAX_RETRY_AFTER = GATEWAY.add("max_retry_after");
+    private static final String CLIENT_HEADER_TIMEOUT = GATEWAY.add("client_header_timeout");
+    private static final String CLIENT_BODY_TIMEOUT = GATEWAY.add("client_body_timeout");
+    private static final String CLIENT_IDLE_TIMEOUT = GATEWAY.add("client_idle_timeout");
+    private static final String CLIENT_SEND_TIMEOUT = GATEWAY.add("client_send_timeout");
+
     private static final Map<String, String> STRATEGY_ALIASES = Map.of("usage-based-routing", "usage-based-routing-v2");
 
     private final Function<String, String> environment;
@@ -100,7 +171,7 @@ public final class ConfigLoader {
     public static GatewayConfig parse(InputStream yaml, Function<String, String> environment) {
         JsonNode root;
         try {
-            root = new ObjectMapper(new YAMLFactory()).readTree(yaml);
+            root = new ObjectMapper(YAML).readTree(yaml);
         } catch (JacksonException e) {
             throw new ConfigException("config is not valid YAML: " + e.getOriginalMessage(), e);
         } catch (IOException e) {
@@ -114,12 +185,12 @@ public final class ConfigLoader {
 
     private GatewayConfig read(JsonNode root) {
         requireObject(root, "config");
-        warnUnknown(root, TOP, "");
-        JsonNode env = root.path("environment_variables");
-        if (!env.isMissingNode() && !env.isNull()) {
-            requireObject(env, "environment_variables");
+        TOP.warnUnknown(root, "", warnings);
+        JsonNode env = root.path(ENVIRONMENT_VARIABLES);
+        if (present(env)) {
+            requireObject(env, ENVIRONMENT_VARIABLES);
             env.fields().forEachRemaining(e -> {
-                String at = "environment_variables." + e.getKey();
+                String at = ENVIRONMENT_VARIABLES + "." + e.getKey();
                 if (e.getValue().isNull()) {
                     warnings.add(at + ": no value; the process environment is used");
                 } else {
@@ -128,25 +199,16 @@ public final class ConfigLoader {
             });
         }
 
-        JsonNode litellm = section(root, "litellm_settings", LITELLM);
-        JsonNode routerNode = section(root, "router_settings", ROUTER);
-        JsonNode general = section(root, "general_settings", GENERAL);
-        JsonNode gateway = section(root, "gateway_settings", GATEWAY);
+        JsonNode litellm = section(root, LITELLM);
+        JsonNode routerNode = section(root, ROUTER);
+        JsonNode general = section(root, GENERAL);
+        JsonNode gateway = section(root, GATEWAY);
 
         RouterSettings router = readRouter(routerNode, litellm);
         ServerSettings server = readServer(gateway);
-        List<Deployment> deployments = readDeployments(root.path("model_list"), router);
-        JsonNode masterNode = general.path("master_key");
-        String masterKey = optionalSecret(masterNode, "general_settings.master_key");
-        if (present(masterNode) && masterKey == null) {
-            // an unset os.environ reference must not silently turn authentication off
-            throw new ConfigException("general_settings.master_key: " + masterNode.asText()
-                    + " refers to an environment variable that is not set");
-        }
-        if (masterKey != null && masterKey.isBlank()) {
-            throw new ConfigException("general_settings.master_key: must not be empty");
-        }
-        List<VirtualKey> keys = readKeys(root.path("virtual_keys"));
+        List<Deployment> deployments = readDeployments(root.path(MODEL_LIST), router);
+        String masterKey = readMasterKey(general);
+        List<VirtualKey> keys = readKeys(root.path(VIRTUAL_KEYS));
 
         Set<String> groups = new HashSet<>();
         deployments.forEach(d -> groups.add(d.group()));
@@ -158,7 +220,7 @@ public final class ConfigLoader {
             for (String g : to) {
                 if (!groups.contains(g)) {
                     throw new ConfigException(field + "." + from + ": fallback group '" + g
-                            + "' has no deployments in model_list");
+                            + "' has no deployments in " + MODEL_LIST);
                 }
             }
         });
@@ -166,61 +228,68 @@ public final class ConfigLoader {
                 List.copyOf(warnings));
     }
 
-    private JsonNode section(JsonNode root, String name, Set<String> known) {
-        JsonNode node = root.path(name);
-        if (node.isMissingNode() || node.isNull()) {
-            return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+    private JsonNode section(JsonNode root, Keys keys) {
+        JsonNode node = root.path(keys.name);
+        if (!present(node)) {
+            return MissingNode.getInstance();
         }
-        requireObject(node, name);
-        warnUnknown(node, known, name + ".");
+        requireObject(node, keys.name);
+        keys.warnUnknown(node, keys.name + ".", warnings);
         return node;
+    }
+
+    private String readMasterKey(JsonNode general) {
+        JsonNode masterNode = general.path(MASTER_KEY);
+        String field = GENERAL.at(MASTER_KEY);
+        String masterKey = optionalSecret(masterNode, field);
+        if (present(masterNode) && masterKey == null) {
+            // an unset os.environ reference must not silently turn authentication off
+            throw new ConfigException(field + ": " + masterNode.asText()
+                    + " refers to an environment variable that is not set");
+        }
+        if (masterKey != null && masterKey.isBlank()) {
+            throw new ConfigException(field + ": must not be empty");
+        }
+        return masterKey;
     }
 
     private RouterSettings readRouter(JsonNode router, JsonNode litellm) {
         RouterSettings d = RouterSettings.DEFAULTS;
         String strategy = d.routingStrategy();
-        JsonNode s = router.path("routing_strategy");
+        JsonNode s = router.path(ROUTING_STRATEGY);
         if (present(s)) {
-            strategy = string(s, "router_settings.routing_strategy");
+            String field = ROUTER.at(ROUTING_STRATEGY);
+            strategy = string(s, field);
             if (STRATEGY_ALIASES.containsKey(strategy)) {
-                warnings.add("router_settings.routing_strategy: '" + strategy + "' is served as '"
-                        + STRATEGY_ALIASES.get(strategy) + "'");
+                warnings.add(field + ": '" + strategy + "' is served as '" + STRATEGY_ALIASES.get(strategy) + "'");
                 strategy = STRATEGY_ALIASES.get(strategy);
             }
             if (!RouterSettings.STRATEGIES.contains(strategy)) {
-                throw new ConfigException("router_settings.routing_strategy: unsupported strategy '" + strategy
+                throw new ConfigException(field + ": unsupported strategy '" + strategy
                         + "'; expected one of " + RouterSettings.STRATEGIES);
             }
         }
         int retries = d.numRetries();
-        if (present(litellm.path("num_retries"))) {
-            retries = (int) nonNegativeLong(litellm.path("num_retries"), "litellm_settings.num_retries", 100);
+        if (present(litellm.path(LITELLM_NUM_RETRIES))) {
+            retries = (int) nonNegativeLong(litellm.path(LITELLM_NUM_RETRIES), LITELLM.at(LITELLM_NUM_RETRIES), 100);
         }
-        if (present(router.path("num_retries"))) {
-            retries = (int) nonNegativeLong(router.path("num_retries"), "router_settings.num_retries", 100);
+        if (present(router.path(NUM_RETRIES))) {
+            retries = (int) nonNegativeLong(router.path(NUM_RETRIES), ROUTER.at(NUM_RETRIES), 100);
         }
         Map<String, List<String>> fallbacks = new LinkedHashMap<>();
-        if (present(litellm.path("fallbacks"))) {
-            fallbacks.putAll(readFallbacks(litellm.path("fallbacks"), "litellm_settings.fallbacks"));
+        if (present(litellm.path(LITELLM_FALLBACKS))) {
+            fallbacks.putAll(readFallbacks(litellm.path(LITELLM_FALLBACKS), LITELLM.at(LITELLM_FALLBACKS)));
         }
-        if (present(router.path("fallbacks"))) {
-            fallbacks.putAll(readFallbacks(router.path("fallbacks"), "router_settings.fallbacks"));
+        if (present(router.path(FALLBACKS))) {
+            fallbacks.putAll(readFallbacks(router.path(FALLBACKS), ROUTER.at(FALLBACKS)));
         }
         int allowedFails = d.allowedFails();
-        if (present(router.path("allowed_fails"))) {
-            allowedFails = (int) nonNegativeLong(router.path("allowed_fails"), "router_settings.allowed_fails", 1_000_000);
+        if (present(router.path(ALLOWED_FAILS))) {
+            allowedFails = (int) nonNegativeLong(router.path(ALLOWED_FAILS), ROUTER.at(ALLOWED_FAILS), 1_000_000);
         }
-        Duration cooldown = d.cooldownTime();
-        if (present(router.path("cooldown_time"))) {
-            cooldown = seconds(router.path("cooldown_time"), "router_settings.cooldown_time", true);
-        }
-        Duration timeout = d.timeout();
-        if (present(litellm.path("request_timeout"))) {
-            timeout = seconds(litellm.path("request_timeout"), "litellm_settings.request_timeout", false);
-        }
-        if (present(router.path("timeout"))) {
-            timeout = seconds(router.path("timeout"), "router_settings.timeout", false);
-        }
+        Duration cooldown = seconds(router, ROUTER, COOLDOWN_TIME, true, d.cooldownTime());
+        Duration timeout = seconds(litellm, LITELLM, REQUEST_TIMEOUT, false, d.timeout());
+        timeout = seconds(router, ROUTER, TIMEOUT, false, timeout);
         return new RouterSettings(strategy, retries, Map.copyOf(fallbacks), allowedFails, cooldown, timeout);
     }
 
@@ -255,102 +324,107 @@ public final class ConfigLoader {
 
     private ServerSettings readServer(JsonNode g) {
         ServerSettings d = ServerSettings.DEFAULTS;
-        long maxBytes = present(g.path("max_request_bytes"))
-                ? positiveLong(g.path("max_request_bytes"), "gateway_settings.max_request_bytes") : d.maxRequestBytes();
+        long maxBytes = present(g.path(MAX_REQUEST_BYTES))
+                ? positiveLong(g.path(MAX_REQUEST_BYTES), GATEWAY.at(MAX_REQUEST_BYTES)) : d.maxRequestBytes();
         if (maxBytes > Integer.MAX_VALUE) {
-            throw new ConfigException("gateway_settings.max_request_bytes: at most " + Integer.MAX_VALUE);
+            throw new ConfigException(GATEWAY.at(MAX_REQUEST_BYTES) + ": at most " + Integer.MAX_VALUE);
         }
         return new ServerSettings(maxBytes,
-                present(g.path("drain_timeout")) ? seconds(g.path("drain_timeout"), "gateway_settings.drain_timeout", true) : d.drainTimeout(),
-                present(g.path("idle_connection_timeout")) ? seconds(g.path("idle_connection_timeout"), "gateway_settings.idle_connection_timeout", false) : d.idleConnectionTimeout(),
-                present(g.path("connect_timeout")) ? seconds(g.path("connect_timeout"), "gateway_settings.connect_timeout", false) : d.connectTimeout(),
-                present(g.path("max_retry_after")) ? seconds(g.path("max_retry_after"), "gateway_settings.max_retry_after", true) : d.maxRetryAfter());
+                seconds(g, GATEWAY, DRAIN_TIMEOUT, true, d.drainTimeout()),
+                seconds(g, GATEWAY, IDLE_CONNECTION_TIMEOUT, false, d.idleConnectionTimeout()),
+                seconds(g, GATEWAY, CONNECT_TIMEOUT, false, d.connectTimeout()),
+                seconds(g, GATEWAY, MAX_RETRY_AFTER, true, d.maxRetryAfter()),
+                seconds(g, GATEWAY, CLIENT_HEADER_TIMEOUT, false, d.clientHeaderTimeout()),
+                seconds(g, GATEWAY, CLIENT_BODY_TIMEOUT, false, d.clientBodyTimeout()),
+                seconds(g, GATEWAY, CLIENT_IDLE_TIMEOUT, false, d.clientIdleTimeout()),
+                seconds(g, GATEWAY, CLIENT_SEND_TIMEOUT, false, d.clientSendTimeout()));
+    }
+
+    /** {@code section.key} in seconds, or {@code otherwise} when the key is absent. */
+    private static Duration seconds(JsonNode section, Keys keys, String key, boolean zeroAllowed, Duration otherwise) {
+        JsonNode node = section.path(key);
+        return present(node) ? ConfigValues.seconds(node, keys.at(key), zeroAllowed) : otherwise;
     }
 
     private List<Deployment> readDeployments(JsonNode list, RouterSettings router) {
         if (!present(list)) {
-            throw new ConfigException("model_list: required, a list of deployments");
+            throw new ConfigException(MODEL_LIST + ": required, a list of deployments");
         }
         if (!list.isArray() || list.isEmpty()) {
-            throw new ConfigException("model_list: expected a non-empty list of deployments");
+            throw new ConfigException(MODEL_LIST + ": expected a non-empty list of deployments");
         }
         List<Deployment> result = new ArrayList<>();
         Set<String> ids = new HashSet<>();
         for (int i = 0; i < list.size(); i++) {
-            String at = "model_list[" + i + "]";
-            JsonNode entry = list.get(i);
-            requireObject(entry, at);
-            warnUnknown(entry, DEPLOYMENT, at + ".");
-            String group = string(required(entry, "model_name", at), at + ".model_name");
-            if (group.isBlank()) {
-                throw new ConfigException(at + ".model_name: must not be blank");
+            Deployment d = readDeployment(list.get(i), MODEL_LIST + "[" + i + "]", i, router);
+            if (!ids.add(d.id())) {
+                throw new ConfigException(MODEL_LIST + "[" + i + "]." + MODEL_INFO + "." + ID
+                        + ": duplicate deployment id '" + d.id() + "'");
             }
-            String pAt = at + ".litellm_params";
-            JsonNode params = required(entry, "litellm_params", at);
-            requireObject(params, pAt);
-            warnUnknown(params, PARAMS, pAt + ".");
-            String model = string(required(params, "model", pAt), pAt + ".model");
-            String provider = "openai";
-            String upstreamModel = model;
-            int slash = model.indexOf('/');
-            if (slash > 0) {
-                provider = model.substring(0, slash);
-                upstreamModel = model.substring(slash + 1);
-            }
-            if (upstreamModel.isBlank()) {
-                throw new ConfigException(pAt + ".model: no model name after the provider prefix");
-            }
-            boolean mock = false;
-            URI base = null;
-            JsonNode apiBase = params.path("api_base");
-            if (present(apiBase)) {
-                String raw = resolveEnv(string(apiBase, pAt + ".api_base"), pAt + ".api_base");
-                if (EMBEDDED_MOCK.equals(raw)) {
-                    mock = true;
-                } else if (raw != null) {
-                    base = parseBase(raw, pAt + ".api_base");
-                }
-            } else if ("openai".equals(provider)) {
-                base = OPENAI_BASE;
-            }
-            if (!"openai".equals(provider) && !"openai_compatible".equals(provider) && !"mock".equals(provider)) {
-                warnings.add(pAt + ".model: provider '" + provider + "' is served as OpenAI-compatible"
-                        + (base == null && !mock ? "; it has no api_base, so requests to it will fail" : ""));
-            }
-            String apiKey = optionalSecret(params.path("api_key"), pAt + ".api_key");
-            OptionalLong rpm = optionalNonNegative(params.path("rpm"), pAt + ".rpm");
-            OptionalLong tpm = optionalNonNegative(params.path("tpm"), pAt + ".tpm");
-            OptionalLong weight = optionalNonNegative(params.path("weight"), pAt + ".weight");
-            Duration timeout = present(params.path("timeout"))
-                    ? seconds(params.path("timeout"), pAt + ".timeout", false) : router.timeout();
-            int maxParallel = present(params.path("max_parallel_requests"))
-                    ? positiveInt(params.path("max_parallel_requests"), pAt + ".max_parallel_requests")
-                    : DEFAULT_MAX_PARALLEL;
-
-            String id = group + "-" + i;
-            OptionalInt maxInput = OptionalInt.empty();
-            JsonNode info = entry.path("model_info");
-            if (present(info)) {
-                String iAt = at + ".model_info";
-                requireObject(info, iAt);
-                warnUnknown(info, MODEL_INFO, iAt + ".");
-                if (present(info.path("id"))) {
-                    id = info.path("id").asText();
-                    if (id.isBlank()) {
-                        throw new ConfigException(iAt + ".id: must not be blank");
-                    }
-                }
-                if (present(info.path("max_input_tokens"))) {
-                    maxInput = OptionalInt.of(positiveInt(info.path("max_input_tokens"), iAt + ".max_input_tokens"));
-                }
-            }
-            if (!ids.add(id)) {
-                throw new ConfigException(at + ".model_info.id: duplicate deployment id '" + id + "'");
-            }
-            result.add(new Deployment(group, id, provider, upstreamModel, base, mock, apiKey, rpm, tpm, weight,
-                    timeout, maxParallel, maxInput));
+            result.add(d);
         }
         return result;
+    }
+
+    private Deployment readDeployment(JsonNode entry, String at, int index, RouterSettings router) {
+        requireObject(entry, at);
+        DEPLOYMENT.warnUnknown(entry, at + ".", warnings);
+        String group = string(required(entry, MODEL_NAME, at), at + "." + MODEL_NAME);
+        if (group.isBlank()) {
+            throw new ConfigException(at + "." + MODEL_NAME + ": must not be blank");
+        }
+        String pAt = at + "." + LITELLM_PARAMS;
+        JsonNode params = required(entry, LITELLM_PARAMS, at);
+        requireObject(params, pAt);
+        PARAMS.warnUnknown(params, pAt + ".", warnings);
+        String model = string(required(params, MODEL, pAt), pAt + "." + MODEL);
+        String provider = "openai";
+        String upstreamModel = model;
+        int slash = model.indexOf('/');
+        if (slash > 0) {
+            provider = model.substring(0, slash);
+            upstreamModel = model.substring(slash + 1);
+        }
+        if (upstreamModel.isBlank()) {
+            throw new ConfigException(pAt + "." + MODEL + ": no model name after the provider prefix");
+        }
+        JsonNode apiBase = params.path(API_BASE);
+        String rawBase = present(apiBase) ? resolveEnv(string(apiBase, pAt + "." + API_BASE), pAt + "." + API_BASE) : null;
+        boolean mock = EMBEDDED_MOCK.equals(rawBase);
+        URI base = mock ? null : rawBase != null ? baseUrl(rawBase, pAt + "." + API_BASE)
+                : !present(apiBase) && "openai".equals(provider) ? OPENAI_BASE : null;
+        if (!"openai".equals(provider) && !"openai_compatible".equals(provider) && !"mock".equals(provider)) {
+            warnings.add(pAt + "." + MODEL + ": provider '" + provider + "' is served as OpenAI-compatible"
+                    + (base == null && !mock ? "; it has no " + API_BASE + ", so requests to it will fail" : ""));
+        }
+        String apiKey = optionalSecret(params.path(API_KEY), pAt + "." + API_KEY);
+        OptionalLong rpm = optionalNonNegative(params.path(RPM), pAt + "." + RPM);
+        OptionalLong tpm = optionalNonNegative(params.path(TPM), pAt + "." + TPM);
+        OptionalLong weight = optionalNonNegative(params.path(WEIGHT), pAt + "." + WEIGHT);
+        Duration timeout = present(params.path(DEPLOYMENT_TIMEOUT))
+                ? ConfigValues.seconds(params.path(DEPLOYMENT_TIMEOUT), pAt + "." + DEPLOYMENT_TIMEOUT, false)
+                : router.timeout();
+        int maxParallel = present(params.path(DEPLOYMENT_MAX_PARALLEL))
+                ? positiveInt(params.path(DEPLOYMENT_MAX_PARALLEL), pAt + "." + DEPLOYMENT_MAX_PARALLEL)
+                : DEFAULT_MAX_PARALLEL;
+        JsonNode info = entry.path(MODEL_INFO);
+        String iAt = at + "." + MODEL_INFO;
+        if (present(info)) {
+            requireObject(info, iAt);
+            INFO.warnUnknown(info, iAt + ".", warnings);
+        }
+        String id = group + "-" + index;
+        if (present(info.path(ID))) {
+            id = info.path(ID).asText();
+            if (id.isBlank()) {
+                throw new ConfigException(iAt + "." + ID + ": must not be blank");
+            }
+        }
+        OptionalInt maxInput = present(info.path(MAX_INPUT_TOKENS))
+                ? OptionalInt.of(positiveInt(info.path(MAX_INPUT_TOKENS), iAt + "." + MAX_INPUT_TOKENS))
+                : OptionalInt.empty();
+        return new Deployment(group, id, provider, upstreamModel, base, mock, apiKey, rpm, tpm, weight, timeout,
+                maxParallel, maxInput);
     }
 
     private List<VirtualKey> readKeys(JsonNode list) {
@@ -358,36 +432,37 @@ public final class ConfigLoader {
             return List.of();
         }
         if (!list.isArray()) {
-            throw new ConfigException("virtual_keys: expected a list");
+            throw new ConfigException(VIRTUAL_KEYS + ": expected a list");
         }
         List<VirtualKey> keys = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (int i = 0; i < list.size(); i++) {
-            String at = "virtual_keys[" + i + "]";
+            String at = VIRTUAL_KEYS + "[" + i + "]";
             JsonNode k = list.get(i);
             requireObject(k, at);
-            warnUnknown(k, KEY, at + ".");
-            String key = optionalSecret(required(k, "key", at), at + ".key");
+            KEY.warnUnknown(k, at + ".", warnings);
+            String field = at + "." + KEY_VALUE;
+            String key = optionalSecret(required(k, KEY_VALUE, at), field);
             if (key == null || key.isEmpty()) {
-                throw new ConfigException(at + ".key: must not be empty");
+                throw new ConfigException(field + ": must not be empty");
             }
             if (!seen.add(key)) {
-                throw new ConfigException(at + ".key: duplicate key");
+                throw new ConfigException(field + ": duplicate key");
             }
-            String alias = present(k.path("key_alias")) ? string(k.path("key_alias"), at + ".key_alias") : fingerprint(key);
-            OptionalLong rpm = optionalNonNegative(k.path("rpm_limit"), at + ".rpm_limit");
-            OptionalLong tpm = optionalNonNegative(k.path("tpm_limit"), at + ".tpm_limit");
-            OptionalInt parallel = present(k.path("max_parallel_requests"))
-                    ? OptionalInt.of(positiveInt(k.path("max_parallel_requests"), at + ".max_parallel_requests"))
+            String alias = present(k.path(KEY_ALIAS)) ? string(k.path(KEY_ALIAS), at + "." + KEY_ALIAS) : fingerprint(key);
+            OptionalLong rpm = optionalNonNegative(k.path(RPM_LIMIT), at + "." + RPM_LIMIT);
+            OptionalLong tpm = optionalNonNegative(k.path(TPM_LIMIT), at + "." + TPM_LIMIT);
+            OptionalInt parallel = present(k.path(KEY_MAX_PARALLEL))
+                    ? OptionalInt.of(positiveInt(k.path(KEY_MAX_PARALLEL), at + "." + KEY_MAX_PARALLEL))
                     : OptionalInt.empty();
             Set<String> models = new LinkedHashSet<>();
-            JsonNode m = k.path("models");
+            JsonNode m = k.path(MODELS);
             if (present(m)) {
                 if (!m.isArray()) {
-                    throw new ConfigException(at + ".models: expected a list of model groups");
+                    throw new ConfigException(at + "." + MODELS + ": expected a list of model groups");
                 }
                 for (int j = 0; j < m.size(); j++) {
-                    models.add(string(m.get(j), at + ".models[" + j + "]"));
+                    models.add(string(m.get(j), at + "." + MODELS + "[" + j + "]"));
                 }
             }
             keys.add(new VirtualKey(key, alias, rpm, tpm, parallel, Set.copyOf(models)));
@@ -404,8 +479,6 @@ public final class ConfigLoader {
             throw new IllegalStateException(e);
         }
     }
-
-    // ---- value helpers -------------------------------------------------------------------------
 
     private String resolveEnv(String value, String field) {
         if (value != null && value.startsWith("os.environ/")) {
@@ -426,129 +499,34 @@ public final class ConfigLoader {
         return resolveEnv(string(node, field), field);
     }
 
-    private static URI parseBase(String raw, String field) {
-        try {
-            URI uri = new URI(raw.endsWith("/") ? raw.substring(0, raw.length() - 1) : raw);
-            String scheme = uri.getScheme();
-            if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))
-                    || uri.getHost() == null) {
-                throw new ConfigException(field + ": expected an http:// or https:// URL, or " + EMBEDDED_MOCK
-                        + ", got '" + raw + "'");
-            }
-            return uri;
-        } catch (URISyntaxException e) {
-            throw new ConfigException(field + ": not a valid URL: '" + raw + "'");
-        }
-    }
+    /**
+     * The keys one mapping of the file may hold, each named once (where its constant is declared); every
+     * other key in such a mapping gets a warning.
+     */
+    private static final class Keys {
+        final String name;
+        private final Set<String> known = new HashSet<>();
 
-    private void warnUnknown(JsonNode node, Set<String> known, String prefix) {
-        node.fieldNames().forEachRemaining(name -> {
-            if (!known.contains(name)) {
-                warnings.add("unknown setting " + prefix + name + " is ignored");
-            }
-        });
-    }
+        Keys(String name) {
+            this.name = name;
+        }
 
-    private static boolean present(JsonNode node) {
-        return node != null && !node.isMissingNode() && !node.isNull();
-    }
+        String add(String key) {
+            known.add(key);
+            return key;
+        }
 
-    private static JsonNode required(JsonNode parent, String name, String at) {
-        JsonNode node = parent.path(name);
-        if (!present(node)) {
-            throw new ConfigException(at + "." + name + ": required");
+        /** The key's path for messages, e.g. {@code gateway_settings.drain_timeout}. */
+        String at(String key) {
+            return name + "." + key;
         }
-        return node;
-    }
 
-    private static void requireObject(JsonNode node, String field) {
-        if (!(node instanceof ObjectNode)) {
-            throw new ConfigException(field + ": expected a mapping, got " + describe(node));
+        void warnUnknown(JsonNode node, String prefix, List<String> warnings) {
+            node.fieldNames().forEachRemaining(k -> {
+                if (!known.contains(k)) {
+                    warnings.add("unknown setting " + prefix + k + " is ignored");
+                }
+            });
         }
-    }
-
-    private static String string(JsonNode node, String field) {
-        if (node.isTextual() || node.isNumber() || node.isBoolean()) {
-            return node.asText();
-        }
-        throw new ConfigException(field + ": expected a string, got " + describe(node));
-    }
-
-    private static long longValue(JsonNode node, String field) {
-        if (node.isIntegralNumber() && node.canConvertToLong()) {
-            return node.asLong();
-        }
-        if (node.isTextual()) {
-            try {
-                return Long.parseLong(node.asText().trim());
-            } catch (NumberFormatException ignored) {
-                // falls through to the error below
-            }
-        }
-        throw new ConfigException(field + ": expected an integer, got " + describe(node));
-    }
-
-    private static long nonNegativeLong(JsonNode node, String field, long max) {
-        long v = longValue(node, field);
-        if (v < 0 || v > max) {
-            throw new ConfigException(field + ": expected an integer from 0 to " + max + ", got " + v);
-        }
-        return v;
-    }
-
-    private static long positiveLong(JsonNode node, String field) {
-        long v = longValue(node, field);
-        if (v <= 0) {
-            throw new ConfigException(field + ": expected a positive integer, got " + v);
-        }
-        return v;
-    }
-
-    private static int positiveInt(JsonNode node, String field) {
-        long v = positiveLong(node, field);
-        if (v > Integer.MAX_VALUE) {
-            throw new ConfigException(field + ": expected a positive integer up to " + Integer.MAX_VALUE + ", got " + v);
-        }
-        return (int) v;
-    }
-
-    private static OptionalLong optionalNonNegative(JsonNode node, String field) {
-        return present(node) ? OptionalLong.of(nonNegativeLong(node, field, Long.MAX_VALUE)) : OptionalLong.empty();
-    }
-
-    private static Duration seconds(JsonNode node, String field, boolean zeroAllowed) {
-        double v;
-        if (node.isNumber()) {
-            v = node.asDouble();
-        } else if (node.isTextual()) {
-            try {
-                v = Double.parseDouble(node.asText().trim());
-            } catch (NumberFormatException e) {
-                throw new ConfigException(field + ": expected a number of seconds, got " + describe(node));
-            }
-        } else {
-            throw new ConfigException(field + ": expected a number of seconds, got " + describe(node));
-        }
-        if (Double.isNaN(v) || Double.isInfinite(v) || v < 0 || (!zeroAllowed && v == 0) || v > 86_400 * 365) {
-            throw new ConfigException(field + ": expected a " + (zeroAllowed ? "non-negative" : "positive")
-                    + " number of seconds, got " + node.asText());
-        }
-        return Duration.ofNanos(Math.round(v * 1e9));
-    }
-
-    private static String describe(JsonNode node) {
-        if (node == null || node.isMissingNode()) {
-            return "nothing";
-        }
-        if (node.isObject()) {
-            return "a mapping";
-        }
-        if (node.isArray()) {
-            return "a list";
-        }
-        if (node.isNull()) {
-            return "null";
-        }
-        return Objects.toString(node.isTextual() ? "'" + node.asText() + "'" : node.asText());
     }
 }

@@ -221,7 +221,7 @@ final class MockApi {
         return text.toString();
     }
 
-    private static String model(JsonNode body) {
+    static String model(JsonNode body) {
         JsonNode model = body.path("model");
         if (absent(model)) {
             throw new BadRequest("Missing required parameter: 'model'.", "model");
@@ -232,7 +232,7 @@ final class MockApi {
         return model.asText();
     }
 
-    private static boolean absent(JsonNode node) {
+    static boolean absent(JsonNode node) {
         return node.isMissingNode() || node.isNull();
     }
 
@@ -488,7 +488,7 @@ final class MockApi {
         return bytes(new ApiError(400, message, type, param, code).toJson());
     }
 
-    private static byte[] bytes(JsonNode node) {
+    static byte[] bytes(JsonNode node) {
         try {
             return JSON.writeValueAsBytes(node);
         } catch (JsonProcessingException e) {

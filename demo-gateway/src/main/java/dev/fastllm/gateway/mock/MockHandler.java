@@ -67,6 +67,10 @@ final class MockHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                     requireMethod(method, HttpMethod.POST, request.uri());
                     chat(ctx, MockApi.parseObject(new ByteBufInputStream(request.content())), keepAlive);
                 }
+                case "/responses" -> {
+                    requireMethod(method, HttpMethod.POST, request.uri());
+                    responses(ctx, MockApi.parseObject(new ByteBufInputStream(request.content())), keepAlive);
+                }
                 case "/embeddings" -> {
                     requireMethod(method, HttpMethod.POST, request.uri());
                     byte[] body = MockApi.embeddings(MockApi.parseObject(new ByteBufInputStream(request.content())));
@@ -116,6 +120,22 @@ final class MockHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
     }
 
+    private void responses(ChannelHandlerContext ctx, JsonNode body, boolean keepAlive) {
+        MockResponses.Request request = MockResponses.parse(body);
+        String id = provider.nextId("resp_mock_");
+        String messageId = provider.nextId("msg_mock_");
+        long created = now();
+        if (request.stream()) {
+            int chunks = provider.options().streamChunks();
+            List<byte[]> events = MockResponses.streamEvents(request, id, messageId, created, chunks);
+            int deltas = MockApi.split(request.text(), chunks).size();
+            withFaults(ctx, keepAlive, () -> stream(ctx, events, MockResponses.EVENTS_BEFORE_TEXT, deltas, keepAlive));
+        } else {
+            byte[] json = MockResponses.response(request, id, messageId, created);
+            withFaults(ctx, keepAlive, () -> send(ctx, HttpResponseStatus.OK, json, keepAlive));
+        }
+    }
+
     /** Draws reset, then 429, then after the latency (plus the slow delay if drawn) 500 or the answer. */
     private void withFaults(ChannelHandlerContext ctx, boolean keepAlive, Runnable answer) {
         MockOptions o = provider.options();
@@ -161,9 +181,16 @@ final class MockHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private void stream(ChannelHandlerContext ctx, MockApi.Chat chat, String id, long created, boolean keepAlive) {
         int chunks = provider.options().streamChunks();
-        long delay = provider.options().chunkDelayMillis();
         List<byte[]> events = MockApi.streamEvents(chat, id, created, chunks);
-        int contentChunks = MockApi.split(chat.content(), chunks).size();
+        stream(ctx, events, 1, MockApi.split(chat.content(), chunks).size(), keepAlive);
+    }
+
+    /**
+     * Sends the head of an event stream, then the events, each flushed as its own HTTP chunk; events
+     * {@code firstPaced} to {@code firstPaced + paced - 1} (the content chunks) are each preceded by
+     * {@link MockOptions#chunkDelayMillis()}.
+     */
+    private void stream(ChannelHandlerContext ctx, List<byte[]> events, int firstPaced, int paced, boolean keepAlive) {
         HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
         head.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8")
                 .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
@@ -172,12 +199,12 @@ final class MockHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
         ctx.writeAndFlush(head);
-        streamFrom(ctx, events, 0, contentChunks, delay, keepAlive);
+        streamFrom(ctx, events, 0, firstPaced, firstPaced + paced, provider.options().chunkDelayMillis(), keepAlive);
     }
 
-    /** Writes events from {@code i}, each flushed on its own; pauses before each content chunk (1..contentChunks). */
-    private void streamFrom(ChannelHandlerContext ctx, List<byte[]> events, int i, int contentChunks, long delay,
-                            boolean keepAlive) {
+    /** Writes events from {@code i}, each flushed on its own; pauses before each event in [pacedFrom, pacedTo). */
+    private void streamFrom(ChannelHandlerContext ctx, List<byte[]> events, int i, int pacedFrom, int pacedTo,
+                            long delay, boolean keepAlive) {
         while (ctx.channel().isActive()) {
             if (i == events.size()) {
                 ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(done(ctx, keepAlive));
@@ -185,8 +212,8 @@ final class MockHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             }
             ctx.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(events.get(i))));
             int next = ++i;
-            if (delay > 0 && next >= 1 && next <= contentChunks) {
-                ctx.executor().schedule(() -> streamFrom(ctx, events, next, contentChunks, delay, keepAlive),
+            if (delay > 0 && next >= pacedFrom && next < pacedTo) {
+                ctx.executor().schedule(() -> streamFrom(ctx, events, next, pacedFrom, pacedTo, delay, keepAlive),
                         delay, TimeUnit.MILLISECONDS);
                 return;
             }

@@ -94,8 +94,8 @@ public final class MockOptions {
                 "            [--error-rate F] [--429-rate F] [--slow-rate F] [--slow-ms N] [--reset-rate F]",
                 "  --host H            address to bind (default " + DEFAULT_HOST + ")",
                 "  --port N            port, 0 for any free port (default " + DEFAULT_PORT + ")",
-                "  --latency-ms N      delay before every chat/embeddings answer (default 0)",
-                "  --stream-chunks N   content chunks per streamed answer (default " + DEFAULT_STREAM_CHUNKS + ")",
+                "  --latency-ms N      delay before every chat/responses/embeddings answer (default 0)",
+                "  --stream-chunks N   content chunks (text deltas) per streamed answer (default " + DEFAULT_STREAM_CHUNKS + ")",
                 "  --chunk-delay-ms N  pause before each streamed content chunk (default 0)",
                 "  --error-rate F      share of requests answered 500 (0..1, default 0)",
                 "  --429-rate F        share of requests answered 429 with retry-after: 1 (0..1, default 0)",
@@ -170,7 +170,7 @@ public final class MockOptions {
         return this;
     }
 
-    /** Delay before a chat or embeddings answer (and before a 500), in milliseconds. */
+    /** Delay before a chat, responses or embeddings answer (and before a 500), in milliseconds. */
     public long latencyMillis() {
         return latencyMillis;
     }
@@ -180,7 +180,7 @@ public final class MockOptions {
         return this;
     }
 
-    /** Number of content chunks of a streamed answer (fewer if the content has fewer characters). */
+    /** Number of content chunks (Responses: text deltas) of a streamed answer (fewer if the content has fewer characters). */
     public int streamChunks() {
         return streamChunks;
     }
@@ -200,7 +200,7 @@ public final class MockOptions {
         return this;
     }
 
-    /** Share of chat/embeddings requests answered {@code 500} with an OpenAI {@code server_error}. */
+    /** Share of chat/responses/embeddings requests answered {@code 500} with an OpenAI {@code server_error}. */
     public double errorRate() {
         return errorRate;
     }
@@ -210,7 +210,7 @@ public final class MockOptions {
         return this;
     }
 
-    /** Share of chat/embeddings requests answered {@code 429} at once, with {@code retry-after: 1}. */
+    /** Share of chat/responses/embeddings requests answered {@code 429} at once, with {@code retry-after: 1}. */
     public double rateLimitRate() {
         return rateLimitRate;
     }
@@ -220,7 +220,7 @@ public final class MockOptions {
         return this;
     }
 
-    /** Share of chat/embeddings requests delayed by {@link #slowMillis()} on top of the latency. */
+    /** Share of chat/responses/embeddings requests delayed by {@link #slowMillis()} on top of the latency. */
     public double slowRate() {
         return slowRate;
     }
@@ -239,7 +239,7 @@ public final class MockOptions {
         return this;
     }
 
-    /** Share of chat/embeddings requests whose connection is reset (RST, SO_LINGER 0) instead of answered. */
+    /** Share of chat/responses/embeddings requests whose connection is reset (RST, SO_LINGER 0) instead of answered. */
     public double resetRate() {
         return resetRate;
     }

@@ -40,15 +40,25 @@ import java.util.concurrent.atomic.LongAdder;
  *       {@link MockOptions#streamChunks()} content chunks each flushed as its own HTTP chunk after
  *       {@link MockOptions#chunkDelayMillis()}, a finish chunk, a usage chunk if
  *       {@code stream_options.include_usage}, then {@code data: [DONE]}. One choice; {@code n} is ignored.</li>
+ *   <li>{@code POST /responses} (OpenAI's Responses API): a {@code response} object whose one assistant
+ *       {@code message} item holds the same text as chat would answer, cut at {@code max_output_tokens} (then
+ *       {@code status: "incomplete"}); with {@code stream: true}, typed SSE events ({@code event: TYPE} and a
+ *       {@code data:} object carrying {@code type} and {@code sequence_number}): {@code response.created},
+ *       {@code response.in_progress}, {@code response.output_item.added}, {@code response.content_part.added},
+ *       {@link MockOptions#streamChunks()} {@code response.output_text.delta} events paced like chat's content
+ *       chunks, {@code response.output_text.done}, {@code response.content_part.done},
+ *       {@code response.output_item.done}, then {@code response.completed} (or {@code response.incomplete})
+ *       with the usage; no {@code [DONE]}, as OpenAI sends none here. See {@code MockResponses}.</li>
  *   <li>{@code POST /embeddings}: {@code input} as a string, strings, token ids or token arrays; deterministic
  *       unit-length vectors seeded by each input, {@code dimensions} (default 1536) floats, or base64 of
  *       little-endian float32 when {@code encoding_format: "base64"}.</li>
  *   <li>{@code GET /models} and {@code GET /models/{id}}.</li>
  * </ul>
- * {@code usage} is what was returned, counted with JTokkit (see {@code MockTokens}): completion tokens of the
- * returned content, prompt tokens of the messages, embedding tokens of the inputs. Client mistakes get
+ * {@code usage} is what was returned, counted with JTokkit (see {@code MockTokens}): completion (output) tokens of
+ * the returned content, prompt (input) tokens of the messages (of a Responses request, the messages it stands
+ * for), embedding tokens of the inputs. Client mistakes get
  * {@code {"error":{"message","type","param","code"}}} with 400, 404, 405 or 413, decided before any fault.
- * Faults ({@link MockOptions}) apply to chat and embeddings only: reset closes with a TCP RST before any
+ * Faults ({@link MockOptions}) apply to chat, responses and embeddings only: reset closes with a TCP RST before any
  * answer; 429 answers at once with {@code retry-after: 1}; 500 answers after the latency.
  */
 public final class MockProvider implements AutoCloseable {

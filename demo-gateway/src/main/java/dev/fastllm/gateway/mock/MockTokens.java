@@ -1,6 +1,9 @@
 package dev.fastllm.gateway.mock;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingRegistry;
@@ -81,6 +84,39 @@ final class MockTokens {
             tokens = shorter;
         }
         return "";
+    }
+
+    /**
+     * Prompt tokens of a validated Responses API request: the chat messages it stands for, counted by
+     * {@link #countMessages}. {@code instructions} is a system message, a string {@code input} a user message, a
+     * message item the message of its {@code role} and {@code content}, and any other item a message of its
+     * string fields but {@code type}, {@code id} and {@code status}.
+     */
+    static int countResponsesInput(Encoding encoding, JsonNode instructions, JsonNode input) {
+        ArrayNode messages = JsonNodeFactory.instance.arrayNode();
+        if (instructions != null && instructions.isTextual()) {
+            messages.addObject().put("role", "system").put("content", instructions.asText());
+        }
+        if (input.isTextual()) {
+            messages.addObject().put("role", "user").put("content", input.asText());
+        } else {
+            for (JsonNode item : input) {
+                ObjectNode message = messages.addObject();
+                if (MockResponses.isMessage(item)) {
+                    message.set("role", item.get("role"));
+                    message.set("content", item.get("content"));
+                    continue;
+                }
+                for (Iterator<Map.Entry<String, JsonNode>> it = item.fields(); it.hasNext(); ) {
+                    Map.Entry<String, JsonNode> field = it.next();
+                    String key = field.getKey();
+                    if (field.getValue().isTextual() && !key.equals("type") && !key.equals("id") && !key.equals("status")) {
+                        message.set(key, field.getValue());
+                    }
+                }
+            }
+        }
+        return countMessages(encoding, messages);
     }
 
     /** Prompt tokens of a validated {@code messages} array, as described on the class. */

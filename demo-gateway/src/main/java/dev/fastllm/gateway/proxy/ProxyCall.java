@@ -22,6 +22,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -31,16 +32,22 @@ import java.util.concurrent.TimeUnit;
  * 5xx, connection error, timeout) back off and try again, then move on to the fallback groups.
  *
  * <p>All state changes happen under this object's monitor; callbacks of a superseded attempt are ignored.
- * {@link #finish()} runs exactly once and releases the key's parallel slot; every {@code Router.onStart} is
- * matched by exactly one end report.
+ * {@link #finish()} runs exactly once and releases the key's parallel slot; every route picked is ended
+ * exactly once. Every entry point (start, retry timer, each upstream callback, client disconnect) runs
+ * guarded: an exception anywhere on the request's path answers 500 (or ends a started stream with an error
+ * event) and still releases the slot and ends the route, so a defect can never lock a key out.
  */
 final class ProxyCall {
 
     private static final System.Logger LOG = System.getLogger(ProxyCall.class.getName());
     private static final int MAX_ERROR_BODY = 64 * 1024;
     private static final int MAX_BODY = 64 * 1024 * 1024;
+    /** Client request headers sent on to the upstream; credentials and hop-by-hop headers never are. */
+    private static final List<String> FORWARDED = List.of("x-request-id", "openai-beta", "user-agent");
+    /** Upstream answer headers passed back to the client. */
+    private static final List<String> PASSED_BACK = List.of("x-request-id", "openai-processing-ms");
 
-    private final ProxyService service;
+    private final ProxyDependencies deps;
     private final HttpCall call;
     private final VirtualKey key;
     private final boolean limited;
@@ -50,28 +57,29 @@ final class ProxyCall {
     private final long acquiredAtMillis;
     private final boolean stream;
     private final boolean clientWantsUsage;
-    private final String path;
+    private final Endpoint endpoint;
     private final HttpHeaders limitHeaders;
+    private final HttpHeaders forwarded;
 
     private int groupIndex;
     private int retriesLeft;
     private int retriesDone;
     private int attempts;
     private boolean finished;
+    private boolean streaming;
     private Attempt current;
     private ScheduledFuture<?> pendingRetry;
     private ApiError lastError;
 
-    ProxyCall(ProxyService service, HttpCall call, VirtualKey key, boolean limited, String group, ObjectNode body,
-              int promptTokens, long reservedTokens, long acquiredAtMillis, boolean stream, String path,
-              HttpHeaders limitHeaders) {
-        this.service = service;
+    ProxyCall(ProxyDependencies deps, HttpCall call, VirtualKey key, boolean limited, String group, ObjectNode body,
+              long reservedTokens, long acquiredAtMillis, boolean stream, Endpoint endpoint, HttpHeaders limitHeaders) {
+        this.deps = deps;
         this.call = call;
         this.key = key;
         this.limited = limited;
         List<String> c = new ArrayList<>();
         c.add(group);
-        for (String g : service.retryPolicy.fallbackChain(group)) {
+        for (String g : deps.retryPolicy().fallbackChain(group)) {
             if (!c.contains(g) && (key.allows(g))) {
                 c.add(g);
             }
@@ -82,14 +90,17 @@ final class ProxyCall {
         this.acquiredAtMillis = acquiredAtMillis;
         this.stream = stream;
         this.clientWantsUsage = body.path("stream_options").path("include_usage").asBoolean(false);
-        this.path = path;
+        this.endpoint = endpoint;
         this.limitHeaders = limitHeaders;
-        this.retriesLeft = service.config.router().numRetries();
+        this.forwarded = forwardedHeaders(call.headers());
+        this.retriesLeft = deps.numRetries();
     }
 
     void begin() {
-        call.onClientGone(this::clientGone);
-        attempt();
+        guarded(null, () -> {
+            call.onClientGone(() -> guarded(null, this::clientGone));
+            attempt();
+        });
     }
 
     // ---- attempts -------------------------------------------------------------------------------
@@ -101,13 +112,13 @@ final class ProxyCall {
         }
         String group = chain.get(groupIndex);
         long now = System.currentTimeMillis();
-        Route route = service.router.pick(group, reservedTokens, now);
+        Route route = deps.router().pick(group, reservedTokens, now);
         if (route == null) {
             if (nextGroup()) {
                 attempt();
                 return;
             }
-            long waitMs = service.router.retryAfterMillis(chain.get(0), reservedTokens, now);
+            long waitMs = deps.router().retryAfterMillis(chain.get(0), reservedTokens, now);
             ApiError e = lastError != null ? lastError : new ApiError(429, "No deployments available for model group '"
                     + ProxyService.clip(chain.get(0)) + "': every deployment is cooling down or at its rpm/tpm capacity.",
                     "rate_limit_error", null, "no_deployments_available");
@@ -115,12 +126,14 @@ final class ProxyCall {
                     ? e.withRetryAfter(Math.max(1, (waitMs + 999) / 1000)) : e);
             return;
         }
-        Deployment d = route.deployment();
-        attempts++;
-        UpstreamClient client = service.clients.get(d.id());
         Attempt a = new Attempt(route, group);
-        current = a;
-        a.exchange = client.post(path, upstreamBody(d), d.timeout().toMillis(), a);
+        current = a; // from here on, the route is ended whatever happens (see guarded)
+        attempts++;
+        ProxyService.step("picked");
+        Deployment d = route.deployment();
+        UpstreamClient client = deps.clients().get(d.id());
+        a.exchange = client.post(endpoint.upstreamPath, upstreamBody(d), forwarded, d.timeout().toMillis(), a);
+        ProxyService.step("sent");
     }
 
     private boolean nextGroup() {
@@ -128,19 +141,21 @@ final class ProxyCall {
             return false;
         }
         groupIndex++;
-        retriesLeft = service.config.router().numRetries();
+        retriesLeft = deps.numRetries();
         return true;
     }
 
     private byte[] upstreamBody(Deployment d) {
         ObjectNode b = body.deepCopy();
         b.put("model", d.upstreamModel());
-        if (stream && !clientWantsUsage) {
-            ObjectNode opts = b.with("stream_options");
+        if (stream && endpoint == Endpoint.CHAT && !clientWantsUsage) {
+            // the gateway needs the usage to settle the key's tokens; the client did not ask, so the usage
+            // chunk is dropped on the way back (StreamRelay). stream_options may be absent or null.
+            ObjectNode opts = b.get("stream_options") instanceof ObjectNode o ? o : b.putObject("stream_options");
             opts.put("include_usage", true);
         }
         try {
-            return service.json.writeValueAsBytes(b);
+            return deps.json().writeValueAsBytes(b);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
@@ -148,8 +163,8 @@ final class ProxyCall {
 
     /** A failed attempt: report it, then retry, fall back, or answer the error. */
     private synchronized void attemptFailed(Attempt a, int status, long retryAfterMillis, ApiError error, String kind) {
-        service.router.onEnd(a.route, status, 0, System.currentTimeMillis());
-        service.metrics.upstreamError(a.group, a.deployment.id(), kind);
+        deps.router().onEnd(a.route, status, 0, System.currentTimeMillis());
+        deps.metrics().upstreamError(a.group, a.deployment.id(), kind);
         if (finished || a != current) {
             return;
         }
@@ -158,9 +173,9 @@ final class ProxyCall {
         if (retriesLeft > 0) {
             retriesLeft--;
             retriesDone++;
-            long delay = service.retryPolicy.backoffMillis(retriesDone, retryAfterMillis, ThreadLocalRandom.current());
+            long delay = deps.retryPolicy().backoffMillis(retriesDone, retryAfterMillis, ThreadLocalRandom.current());
             try {
-                pendingRetry = service.timers.schedule(this::attempt, delay, TimeUnit.MILLISECONDS);
+                pendingRetry = deps.timers().schedule(() -> guarded(null, this::attempt), delay, TimeUnit.MILLISECONDS);
             } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
                 finishWithError(error); // the gateway is stopping: answer now rather than never
             }
@@ -183,32 +198,103 @@ final class ProxyCall {
         }
         if (a != null) {
             a.exchange.cancel();
-            service.router.onEnd(a.route, Router.CANCELLED, 0, System.currentTimeMillis());
+            deps.router().onEnd(a.route, Router.CANCELLED, 0, System.currentTimeMillis());
         }
         finish();
     }
 
-    private void finishWithError(ApiError e) {
-        HttpHeaders h = responseHeaders(null);
-        call.respond(e, h);
-        finish();
+    // ---- failure safety -------------------------------------------------------------------------
+
+    /** Runs one entry point of the request; an exception aborts the request (see {@link #abort}). */
+    private void guarded(Attempt a, Runnable step) {
+        try {
+            step.run();
+        } catch (RuntimeException | Error e) {
+            abort(a, e);
+            if (e instanceof VirtualMachineError vm) {
+                throw vm;
+            }
+        }
     }
 
-    /** Must hold the monitor. Releases what the request holds, once. */
+    /**
+     * A defect on the request's path: end every route it holds (as cancelled: not the deployment's fault),
+     * abandon the exchange, answer 500 (or end a started stream with an error event), release the slot.
+     * Each of these happens at most once, however many times abort runs.
+     */
+    private synchronized void abort(Attempt a, Throwable cause) {
+        LOG.log(System.Logger.Level.ERROR, "request to group " + chain.get(0) + " failed inside the gateway", cause);
+        Attempt c = current;
+        current = null;
+        if (pendingRetry != null) {
+            pendingRetry.cancel(false);
+            pendingRetry = null;
+        }
+        long now = System.currentTimeMillis();
+        for (Attempt x : new Attempt[] {a, c}) {
+            if (x != null) {
+                if (x.exchange != null) {
+                    x.exchange.cancel();
+                }
+                deps.router().onEnd(x.route, Router.CANCELLED, 0, now);
+            }
+        }
+        if (finished) {
+            return;
+        }
+        ApiError e = new ApiError(500, "The gateway failed while handling this request.", "api_error", null,
+                "internal_error");
+        finish();
+        if (streaming) {
+            streamError(e);
+        } else {
+            call.respond(e, responseHeaders(null, null));
+        }
+    }
+
+    private void finishWithError(ApiError e) {
+        finish();
+        call.respond(e, responseHeaders(null, null));
+    }
+
+    /**
+     * Must hold the monitor. Releases what the request holds, once; called before the answer's last byte is
+     * written, so a client that sends its next request the moment it has this answer finds the slot free.
+     */
     private void finish() {
         if (finished) {
             return;
         }
         finished = true;
         if (limited) {
-            service.limiter.release(key.key());
+            deps.limiter().release(key.key());
         }
     }
 
-    private HttpHeaders responseHeaders(Deployment d) {
+    private void streamError(ApiError e) {
+        try {
+            byte[] json = deps.json().writeValueAsBytes(e.toJson());
+            ByteBuf out = Unpooled.buffer(json.length + 8);
+            out.writeBytes("data: ".getBytes(StandardCharsets.US_ASCII)).writeBytes(json).writeByte('\n').writeByte('\n');
+            call.streamChunk(out);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException ignored) {
+            // the stream still ends below
+        }
+        call.endStream();
+    }
+
+    private HttpHeaders responseHeaders(Deployment d, HttpResponse upstreamHead) {
         HttpHeaders h = new DefaultHttpHeaders();
         if (limitHeaders != null) {
             h.add(limitHeaders);
+        }
+        if (upstreamHead != null) {
+            for (String name : PASSED_BACK) {
+                String v = upstreamHead.headers().get(name);
+                if (v != null) {
+                    h.set(name, v);
+                }
+            }
         }
         if (d != null) {
             h.set("x-gateway-model-id", d.id());
@@ -217,20 +303,21 @@ final class ProxyCall {
         return h;
     }
 
-    private void reconcile(long totalTokens) {
-        if (limited && totalTokens >= 0) {
-            service.limiter.reconcile(key.key(), reservedTokens, totalTokens, acquiredAtMillis, ProxyService.limiterClock());
+    private static HttpHeaders forwardedHeaders(HttpHeaders client) {
+        HttpHeaders h = new DefaultHttpHeaders();
+        for (String name : FORWARDED) {
+            String v = client.get(name);
+            if (v != null) {
+                h.set(name, v);
+            }
         }
+        return h;
     }
 
-    private static long usageTotal(JsonNode usage) {
-        if (usage == null || !usage.isObject()) {
-            return -1;
+    private void reconcile(long totalTokens) {
+        if (limited && totalTokens >= 0) {
+            deps.limiter().reconcile(key.key(), reservedTokens, totalTokens, acquiredAtMillis, ProxyService.limiterClock());
         }
-        if (usage.hasNonNull("total_tokens")) {
-            return usage.get("total_tokens").asLong();
-        }
-        return usage.path("prompt_tokens").asLong(0) + usage.path("completion_tokens").asLong(0);
     }
 
     // ---- one attempt --------------------------------------------------------------------------
@@ -244,11 +331,10 @@ final class ProxyCall {
         UpstreamClient.Exchange exchange;
         int status;
         HttpResponse head;
-        boolean relaying;
-        long usageTokens = -1;
+        StreamRelay relay;
         final ByteArrayOutputStream collected = new ByteArrayOutputStream();
         boolean truncated;
-        SseEvents events;
+        volatile boolean pausedForClient;
 
         Attempt(Route route, String group) {
             this.route = route;
@@ -264,166 +350,203 @@ final class ProxyCall {
 
         @Override
         public void onHead(HttpResponse h) {
+            guarded(this, () -> head(h));
+        }
+
+        @Override
+        public void onContent(ByteBuf content) {
+            guarded(this, () -> content(content));
+        }
+
+        @Override
+        public void onComplete() {
+            guarded(this, this::complete);
+        }
+
+        @Override
+        public void onError(Throwable error, boolean headReceived) {
+            guarded(this, () -> error(error));
+        }
+
+        private void head(HttpResponse h) {
             head = h;
             status = h.status().code();
-            if (stream && status / 100 == 2) {
+            ProxyService.step("head");
+            String type = h.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
+            // a stream request answered with JSON is collected whole and turned into a stream on completion
+            if (stream && status / 100 == 2 && type.toLowerCase(Locale.ROOT).startsWith("text/event-stream")) {
                 synchronized (ProxyCall.this) {
                     if (!live()) {
                         return;
                     }
                     call.addUpstreamNanos(System.nanoTime() - startNanos);
-                    relaying = call.startStream(status, responseHeaders(deployment));
-                    events = new SseEvents();
+                    streaming = call.startStream(status, responseHeaders(deployment, h));
+                    relay = new StreamRelay(endpoint, clientWantsUsage, deps.json());
                 }
             }
         }
 
-        @Override
-        public void onContent(ByteBuf content) {
-            if (relaying) {
-                events.feed(content, this::relayEvent);
+        private void content(ByteBuf content) {
+            ProxyService.step("content");
+            if (relay != null) {
+                if (streaming) {
+                    relay.feed(content, call::streamChunk);
+                    if (!call.writable()) {
+                        backOff();
+                    }
+                }
+                return;
+            }
+            int limit = status / 100 == 2 ? MAX_BODY : MAX_ERROR_BODY;
+            if (collected.size() + content.readableBytes() <= limit) {
+                byte[] bytes = new byte[content.readableBytes()];
+                content.getBytes(content.readerIndex(), bytes);
+                collected.writeBytes(bytes);
             } else {
-                int limit = status / 100 == 2 ? MAX_BODY : MAX_ERROR_BODY;
-                if (collected.size() + content.readableBytes() <= limit) {
-                    byte[] bytes = new byte[content.readableBytes()];
-                    content.getBytes(content.readerIndex(), bytes);
-                    collected.writeBytes(bytes);
-                } else {
-                    truncated = true; // an error body is only read for its message; a success must be whole
-                }
+                truncated = true; // an error body is only read for its message; a success must be whole
             }
         }
 
-        private void relayEvent(byte[] event) {
-            boolean forward = true;
-            if (indexOf(event, "\"usage\"") >= 0) {
-                JsonNode chunk = parseData(event);
-                if (chunk != null) {
-                    long total = usageTotal(chunk.get("usage"));
-                    if (total >= 0) {
-                        usageTokens = total;
-                        JsonNode choices = chunk.get("choices");
-                        if (!clientWantsUsage && (choices == null || choices.isEmpty())) {
-                            forward = false; // the gateway asked for this usage event; the client did not
-                        }
-                    }
-                }
+        /**
+         * The client reads slower than the upstream writes: stop reading the upstream until the client's
+         * connection drains, so a stream holds at most its connection's high-water mark plus one read. A client
+         * that does not drain within the deployment's timeout is cut off (and logged): its slot, route and
+         * upstream connection are released as on any disconnect.
+         */
+        private void backOff() {
+            if (pausedForClient) {
+                return;
             }
-            if (forward) {
-                ByteBuf out = Unpooled.buffer(event.length + 2);
-                out.writeBytes(event).writeByte('\n').writeByte('\n');
-                call.streamChunk(out);
-            }
+            pausedForClient = true;
+            exchange.pauseReading();
+            long timeoutMillis = deployment.timeout().toMillis();
+            ScheduledFuture<?> stall = deps.timers().schedule(() -> guarded(this, () -> {
+                LOG.log(System.Logger.Level.WARNING, "a client of model group " + group + " read nothing of its stream for "
+                        + timeoutMillis + " ms; cutting it off");
+                call.cutOff();
+            }), timeoutMillis, TimeUnit.MILLISECONDS);
+            call.whenDrained(() -> {
+                stall.cancel(false);
+                pausedForClient = false;
+                exchange.resumeReading();
+            });
         }
 
-        @Override
-        public void onComplete() {
+        private void complete() {
             long upstreamNanos = System.nanoTime() - startNanos;
-            service.metrics.upstreamAttempt(group, deployment.id(), upstreamNanos);
-            if (relaying) {
-                byte[] rest = events.rest();
-                if (rest.length > 0 && !isBlank(rest)) {
-                    relayEvent(rest);
-                }
-                synchronized (ProxyCall.this) {
-                    service.router.onEnd(route, status, Math.max(0, usageTokens), System.currentTimeMillis());
-                    if (!live()) {
-                        return;
-                    }
-                    reconcile(usageTokens);
-                    call.endStream();
-                    current = null;
-                    finish();
-                }
-                return;
-            }
-            byte[] bytes = collected.toByteArray();
-            if (status / 100 == 2 && truncated) {
+            deps.metrics().upstreamAttempt(group, deployment.id(), upstreamNanos);
+            ProxyService.step("complete");
+            if (relay != null) {
+                completeStream();
+            } else if (status / 100 == 2 && truncated) {
+                completeTooLarge(upstreamNanos);
+            } else if (status / 100 == 2) {
+                completeSuccess(upstreamNanos);
+            } else if (deps.retryPolicy().retryable(status)) {
                 call.addUpstreamNanos(upstreamNanos);
-                synchronized (ProxyCall.this) {
-                    service.router.onEnd(route, Router.CANCELLED, 0, System.currentTimeMillis());
-                    service.metrics.upstreamError(group, deployment.id(), "too_large");
-                    if (live()) {
-                        current = null;
-                        finishWithError(ApiError.upstream(502, "The upstream answer exceeds " + MAX_BODY
-                                + " bytes; ask for streaming instead", "upstream_answer_too_large"));
-                    }
-                }
-                return;
+                long retryAfter = RetryAfter.millis(head.headers(), System.currentTimeMillis());
+                attemptFailed(this, status, retryAfter, deps.upstreamErrors().failure(status, collected.toByteArray(),
+                        retryAfter), "status_" + status);
+            } else {
+                completeRefused(upstreamNanos);
             }
-            if (status / 100 == 2) {
-                synchronized (ProxyCall.this) {
-                    long tokens = -1;
-                    try {
-                        tokens = usageTotal(service.json.readTree(bytes).get("usage"));
-                    } catch (java.io.IOException | RuntimeException e) {
-                        LOG.log(System.Logger.Level.DEBUG, "upstream answer without readable usage");
-                    }
-                    service.router.onEnd(route, status, Math.max(0, tokens), System.currentTimeMillis());
-                    if (!live()) {
-                        return;
-                    }
-                    call.addUpstreamNanos(upstreamNanos);
-                    reconcile(tokens);
-                    HttpHeaders h = responseHeaders(deployment);
-                    String type = head.headers().get(HttpHeaderNames.CONTENT_TYPE, "application/json");
-                    call.respondBytes(status, bytes, type, h);
-                    current = null;
-                    finish();
-                }
-                return;
+        }
+
+        private void completeStream() {
+            if (streaming) {
+                relay.end(call::streamChunk);
             }
-            long retryAfter = retryAfterMillis(head);
-            if (service.retryPolicy.retryable(status)) {
-                call.addUpstreamNanos(upstreamNanos);
-                attemptFailed(this, status, retryAfter, upstreamError(status, bytes, retryAfter), "status_" + status);
-                return;
-            }
-            // the provider refused the request itself (400, 401, 404, ...): the client's answer, as given
             synchronized (ProxyCall.this) {
-                service.router.onEnd(route, status, 0, System.currentTimeMillis());
+                deps.router().onEnd(route, status, Math.max(0, relay.usageTokens()), System.currentTimeMillis());
+                if (!live()) {
+                    return;
+                }
+                reconcile(relay.usageTokens());
+                current = null;
+                finish();
+                call.endStream();
+            }
+        }
+
+        private void completeTooLarge(long upstreamNanos) {
+            call.addUpstreamNanos(upstreamNanos);
+            synchronized (ProxyCall.this) {
+                deps.router().onEnd(route, Router.CANCELLED, 0, System.currentTimeMillis());
+                deps.metrics().upstreamError(group, deployment.id(), "too_large");
+                if (live()) {
+                    current = null;
+                    finishWithError(ApiError.upstream(502, "The upstream answer exceeds " + MAX_BODY
+                            + " bytes; ask for streaming instead", "upstream_answer_too_large"));
+                }
+            }
+        }
+
+        private void completeSuccess(long upstreamNanos) {
+            byte[] bytes = collected.toByteArray();
+            JsonNode answer = null;
+            try {
+                answer = deps.json().readTree(bytes);
+            } catch (java.io.IOException | RuntimeException e) {
+                LOG.log(System.Logger.Level.DEBUG, "upstream answer is not JSON");
+            }
+            long tokens = answer == null ? -1 : Usage.total(answer.get("usage"));
+            synchronized (ProxyCall.this) {
+                deps.router().onEnd(route, status, Math.max(0, tokens), System.currentTimeMillis());
                 if (!live()) {
                     return;
                 }
                 call.addUpstreamNanos(upstreamNanos);
-                JsonNode err = parseError(bytes);
-                HttpHeaders h = responseHeaders(deployment);
-                if (err != null) {
-                    call.respondBytes(status, bytes, "application/json", h);
-                } else {
-                    call.respond(new ApiError(status, "Upstream refused the request with status " + status,
-                            "invalid_request_error", null, "upstream_" + status), h);
-                }
+                reconcile(tokens);
+                HttpHeaders h = responseHeaders(deployment, head);
                 current = null;
                 finish();
+                if (stream && answer != null && answer.isObject()) {
+                    // the client asked for a stream and the upstream answered whole: a valid stream all the same
+                    streaming = call.startStream(status, h);
+                    new StreamRelay(endpoint, clientWantsUsage, deps.json()).fromJson(answer, call::streamChunk);
+                    call.endStream();
+                } else {
+                    String type = head.headers().get(HttpHeaderNames.CONTENT_TYPE, "application/json");
+                    call.respondBytes(status, bytes, type, h);
+                }
             }
         }
 
-        @Override
-        public void onError(Throwable error, boolean headReceived) {
+        /** The provider refused the request itself (400, 401, 404, 422, ...): the client's answer. */
+        private void completeRefused(long upstreamNanos) {
+            synchronized (ProxyCall.this) {
+                deps.router().onEnd(route, status, 0, System.currentTimeMillis());
+                if (!live()) {
+                    return;
+                }
+                call.addUpstreamNanos(upstreamNanos);
+                byte[] bytes = collected.toByteArray();
+                HttpHeaders h = responseHeaders(deployment, head);
+                current = null;
+                finish();
+                if (!truncated && deps.upstreamErrors().isOpenAiError(bytes)) {
+                    call.respondBytes(status, bytes, "application/json", h);
+                } else {
+                    call.respond(deps.upstreamErrors().refusal(status, bytes), h);
+                }
+            }
+        }
+
+        private void error(Throwable error) {
             long upstreamNanos = System.nanoTime() - startNanos;
+            ProxyService.step("error");
             UpstreamException.Kind kind = error instanceof UpstreamException u ? u.kind() : UpstreamException.Kind.CONNECTION_LOST;
-            if (relaying) {
+            String code = kind.name().toLowerCase(Locale.ROOT);
+            if (relay != null) {
                 synchronized (ProxyCall.this) {
-                    service.router.onEnd(route, 0, 0, System.currentTimeMillis());
-                    service.metrics.upstreamError(group, deployment.id(), kind.name().toLowerCase());
+                    deps.router().onEnd(route, 0, 0, System.currentTimeMillis());
+                    deps.metrics().upstreamError(group, deployment.id(), code);
                     if (!live()) {
                         return;
                     }
-                    ApiError e = ApiError.upstream(kind.status, "The upstream stream broke: " + error.getMessage(),
-                            kind.name().toLowerCase());
-                    try {
-                        byte[] json = service.json.writeValueAsBytes(e.toJson());
-                        ByteBuf out = Unpooled.buffer(json.length + 8);
-                        out.writeBytes("data: ".getBytes(StandardCharsets.US_ASCII)).writeBytes(json)
-                                .writeByte('\n').writeByte('\n');
-                        call.streamChunk(out);
-                    } catch (com.fasterxml.jackson.core.JsonProcessingException ignored) {
-                        // the stream still ends below
-                    }
-                    call.endStream();
                     current = null;
                     finish();
+                    streamError(ApiError.upstream(kind.status, "The upstream stream broke: " + error.getMessage(), code));
                 }
                 return;
             }
@@ -434,85 +557,7 @@ final class ProxyCall {
                 case POOL_EXHAUSTED -> Router.CANCELLED;
                 default -> 0;
             };
-            ApiError e = ApiError.upstream(kind.status, error.getMessage(), kind.name().toLowerCase());
-            attemptFailed(this, statusForRouter, -1, e, kind.name().toLowerCase());
+            attemptFailed(this, statusForRouter, -1, ApiError.upstream(kind.status, error.getMessage(), code), code);
         }
-
-        private ApiError upstreamError(int status, byte[] bytes, long retryAfterMillis) {
-            JsonNode err = parseError(bytes);
-            String detail = err != null && err.path("error").hasNonNull("message")
-                    ? ": " + ProxyService.clip(err.path("error").path("message").asText()) : "";
-            if (status == 429) {
-                ApiError e = new ApiError(429, "Upstream rate limited the request" + detail, "rate_limit_error", null,
-                        "upstream_rate_limited");
-                return retryAfterMillis >= 0 ? e.withRetryAfter(Math.max(1, (retryAfterMillis + 999) / 1000)) : e;
-            }
-            if (status == 408 || status == 504) {
-                return ApiError.upstream(504, "Upstream timed out (status " + status + ")" + detail, "upstream_timeout");
-            }
-            return ApiError.upstream(502, "Upstream failed with status " + status + detail, "upstream_error");
-        }
-
-        private JsonNode parseError(byte[] bytes) {
-            try {
-                JsonNode n = service.json.readTree(bytes);
-                return n != null && n.has("error") ? n : null;
-            } catch (java.io.IOException | RuntimeException e) {
-                return null;
-            }
-        }
-
-        private JsonNode parseData(byte[] event) {
-            String text = new String(event, StandardCharsets.UTF_8);
-            StringBuilder data = new StringBuilder();
-            for (String line : text.split("\r?\n")) {
-                if (line.startsWith("data:")) {
-                    data.append(line.substring(5).trim());
-                }
-            }
-            try {
-                return data.length() == 0 ? null : service.json.readTree(data.toString());
-            } catch (java.io.IOException | RuntimeException e) {
-                return null;
-            }
-        }
-    }
-
-    private long retryAfterMillis(HttpResponse head) {
-        String v = head.headers().get(HttpHeaderNames.RETRY_AFTER);
-        if (v != null) {
-            try {
-                double seconds = Double.parseDouble(v.trim());
-                if (seconds >= 0) {
-                    return Math.min(service.maxRetryAfter.toMillis(), (long) (seconds * 1000));
-                }
-            } catch (NumberFormatException ignored) {
-                // an HTTP date or garbage: fall back to our own backoff
-            }
-        }
-        return -1;
-    }
-
-    private static boolean isBlank(byte[] b) {
-        for (byte x : b) {
-            if (x != ' ' && x != '\n' && x != '\r' && x != '\t') {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static int indexOf(byte[] hay, String needle) {
-        byte[] n = needle.getBytes(StandardCharsets.US_ASCII);
-        outer:
-        for (int i = 0; i + n.length <= hay.length; i++) {
-            for (int j = 0; j < n.length; j++) {
-                if (hay[i + j] != n[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 }

@@ -21,10 +21,11 @@ import dev.fastllm.gateway.upstream.UpstreamClient;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 
 /**
@@ -41,48 +42,91 @@ import java.util.concurrent.ScheduledExecutorService;
  */
 public final class ProxyService implements Api {
 
-    private static final String CHAT_PATH = "/chat/completions";
-    private static final String EMBEDDINGS_PATH = "/embeddings";
+    private static final System.Logger LOG = System.getLogger(ProxyService.class.getName());
 
-    final GatewayConfig config;
-    final Map<String, UpstreamClient> clients;
-    final Router router;
-    final RetryPolicy retryPolicy;
-    final KeyRateLimiter limiter;
-    final PromptTokenCounter tokens;
-    final GatewayMetrics metrics;
-    final ScheduledExecutorService timers;
-    final ObjectMapper json;
-    final Duration maxRetryAfter;
+    /**
+     * Test seam: when set, called with the name of each step a request reaches once it holds a key's slot or
+     * a route ("admitted", "picked", "sent", "head", "content", "complete", "error"); a test makes it throw to
+     * prove that a failure at any step still releases both. Null in production (one volatile read a step).
+     */
+    static volatile java.util.function.Consumer<String> stepProbe;
+
+    /**
+     * Bodies up to this size are parsed and counted on the event loop (well under a millisecond); larger ones
+     * on the {@code counting} executor.
+     */
+    static final int COUNT_ON_EVENT_LOOP_BYTES = 16 * 1024;
+
+    private final KeyRateLimiter limiter;
+    private final PromptTokenCounter tokens;
+    private final GatewayMetrics metrics;
+    private final ObjectMapper json;
+    private final Executor counting;
+    private final ProxyDependencies deps;
     private final Map<String, List<Deployment>> groups;
 
     public ProxyService(GatewayConfig config, Map<String, UpstreamClient> clients, Router router,
                         RetryPolicy retryPolicy, KeyRateLimiter limiter, PromptTokenCounter tokens,
-                        GatewayMetrics metrics, ScheduledExecutorService timers, ObjectMapper json) {
-        this.config = config;
-        this.clients = clients;
-        this.router = router;
-        this.retryPolicy = retryPolicy;
+                        GatewayMetrics metrics, ScheduledExecutorService timers, Executor counting, ObjectMapper json) {
         this.limiter = limiter;
         this.tokens = tokens;
         this.metrics = metrics;
-        this.timers = timers;
         this.json = json;
-        this.maxRetryAfter = config.server().maxRetryAfter();
+        this.counting = counting;
+        this.deps = new ProxyDependencies(router, limiter, clients, retryPolicy, config.router().numRetries(), metrics,
+                timers, json, new UpstreamErrors(json));
         this.groups = config.groups();
     }
 
     @Override
     public void chatCompletions(HttpCall call, VirtualKey key) {
-        serve(call, key, RequestValidator.chat(json, call.body()), CHAT_PATH);
+        offLoopIfLarge(call, key, Endpoint.CHAT);
     }
 
     @Override
     public void embeddings(HttpCall call, VirtualKey key) {
-        serve(call, key, RequestValidator.embeddings(json, call.body()), EMBEDDINGS_PATH);
+        offLoopIfLarge(call, key, Endpoint.EMBEDDINGS);
     }
 
-    private void serve(HttpCall call, VirtualKey key, RequestValidator.Parsed parsed, String path) {
+    @Override
+    public void responses(HttpCall call, VirtualKey key) {
+        offLoopIfLarge(call, key, Endpoint.RESPONSES);
+    }
+
+    /**
+     * Serves a small request on the event loop; a large one (its JSON parse and token count take milliseconds
+     * to seconds) on the {@code counting} executor, so it never holds up the other connections of its loop.
+     */
+    private void offLoopIfLarge(HttpCall call, VirtualKey key, Endpoint endpoint) {
+        if (call.body().length <= COUNT_ON_EVENT_LOOP_BYTES) {
+            serve(call, key, endpoint);
+            return;
+        }
+        try {
+            counting.execute(() -> {
+                if (call.ended()) {
+                    return; // the client left while the request waited its turn
+                }
+                try {
+                    serve(call, key, endpoint);
+                } catch (RuntimeException | Error e) {
+                    LOG.log(System.Logger.Level.ERROR, "request to " + call.path() + " failed inside the gateway", e);
+                    call.respond(new ApiError(500, "The gateway failed while handling this request.", "api_error",
+                            null, "internal_error"));
+                }
+            });
+        } catch (RejectedExecutionException busy) {
+            call.respond(new ApiError(503, "The gateway is busy with other large requests; retry shortly.",
+                    "api_error", null, "overloaded").withRetryAfter(1));
+        }
+    }
+
+    private void serve(HttpCall call, VirtualKey key, Endpoint endpoint) {
+        RequestValidator.Parsed parsed = switch (endpoint) {
+            case CHAT -> RequestValidator.chat(json, call.body());
+            case RESPONSES -> RequestValidator.responses(json, call.body());
+            case EMBEDDINGS -> RequestValidator.embeddings(json, call.body());
+        };
         if (parsed.error() != null) {
             refuse(call, key, parsed.error());
             return;
@@ -93,18 +137,35 @@ public final class ProxyService implements Api {
         if (deployments == null) {
             return;
         }
-        String model = deployments.get(0).upstreamModel();
-        boolean chat = CHAT_PATH.equals(path);
-        int prompt = chat
-                ? tokens.countChat(model, body.get("messages"), body.get("tools"))
-                : tokens.countEmbeddingInput(model, body.get("input"));
-        long reserve = prompt;
-        if (chat) {
-            JsonNode maxTokens = body.hasNonNull("max_completion_tokens") ? body.get("max_completion_tokens") : body.get("max_tokens");
-            reserve += maxTokens == null || maxTokens.isNull() ? 0 : maxTokens.asLong();
+        // cheap decisions before tokens are counted: a key already out of requests, parallel slots or tokens is
+        // refused without paying for its prompt (the real, atomic check is tryAcquire below)
+        if (key.limited()) {
+            KeyLimits limits = KeyLimits.of(key);
+            RateLimitDecision d = limiter.peek(key.key(), limits, limiterClock());
+            if (!d.allowed()) {
+                throttled(call, d, limits);
+                return;
+            }
         }
-        boolean stream = chat && body.path("stream").asBoolean(false);
-        start(call, key, group, deployments, body, prompt, reserve, stream, path);
+        countAndStart(call, key, group, deployments, body, endpoint);
+    }
+
+    private void countAndStart(HttpCall call, VirtualKey key, String group, List<Deployment> deployments,
+                               ObjectNode body, Endpoint endpoint) {
+        String model = deployments.get(0).upstreamModel();
+        int prompt = switch (endpoint) {
+            case CHAT -> tokens.countChat(model, body.get("messages"), body.get("tools"));
+            case RESPONSES -> tokens.countResponsesInput(model, body.get("instructions"), body.get("input"), body.get("tools"));
+            case EMBEDDINGS -> tokens.countEmbeddingInput(model, body.get("input"));
+        };
+        JsonNode budget = switch (endpoint) {
+            case CHAT -> body.hasNonNull("max_completion_tokens") ? body.get("max_completion_tokens") : body.get("max_tokens");
+            case RESPONSES -> body.get("max_output_tokens");
+            case EMBEDDINGS -> null;
+        };
+        long reserve = prompt + (budget == null || budget.isNull() ? 0 : budget.asLong());
+        boolean stream = endpoint != Endpoint.EMBEDDINGS && body.path("stream").asBoolean(false);
+        start(call, key, group, deployments, body, prompt, reserve, stream, endpoint);
     }
 
     private List<Deployment> accessible(HttpCall call, VirtualKey key, String group) {
@@ -124,7 +185,7 @@ public final class ProxyService implements Api {
     }
 
     private void start(HttpCall call, VirtualKey key, String group, List<Deployment> deployments, ObjectNode body,
-                       int promptTokens, long reserve, boolean stream, String path) {
+                       int promptTokens, long reserve, boolean stream, Endpoint endpoint) {
         OptionalInt window = deployments.stream().map(Deployment::maxInputTokens)
                 .filter(OptionalInt::isPresent).mapToInt(OptionalInt::getAsInt).min().stream().findFirst();
         if (window.isPresent() && promptTokens > window.getAsInt()) {
@@ -141,19 +202,46 @@ public final class ProxyService implements Api {
             RateLimitDecision d = limiter.tryAcquire(key.key(), limits, reserve, now);
             limitHeaders = rateLimitHeaders(d, limits);
             if (!d.allowed()) {
-                String what = switch (d.rejectedBy()) {
-                    case REQUESTS -> "requests per minute (rpm_limit " + limits.rpm() + ")";
-                    case TOKENS -> "tokens per minute (tpm_limit " + limits.tpm() + ")";
-                    case PARALLEL -> "parallel requests (max_parallel_requests " + limits.maxParallel() + ")";
-                    default -> "limit";
-                };
-                call.respond(new ApiError(429, "Rate limit exceeded for this key: " + what + ". Retry after "
-                        + d.retryAfterSeconds() + " s.", "throttling_error", null, "429")
-                        .withRetryAfter(d.retryAfterSeconds()), limitHeaders);
+                throttled(call, d, limits);
                 return;
             }
         }
-        new ProxyCall(this, call, key, limited, group, body, promptTokens, reserve, now, stream, path, limitHeaders).begin();
+        ProxyCall proxyCall;
+        try {
+            step("admitted");
+            proxyCall = new ProxyCall(deps, call, key, limited, group, body, reserve, now, stream, endpoint, limitHeaders);
+        } catch (RuntimeException | Error e) {
+            if (limited) {
+                limiter.release(key.key()); // admitted above; no ProxyCall will release it
+            }
+            LOG.log(System.Logger.Level.ERROR, "request to group " + clip(group) + " failed inside the gateway", e);
+            call.respond(new ApiError(500, "The gateway failed while handling this request.", "api_error", null,
+                    "internal_error"), limitHeaders);
+            if (e instanceof VirtualMachineError vm) {
+                throw vm;
+            }
+            return;
+        }
+        proxyCall.begin();
+    }
+
+    static void step(String name) {
+        java.util.function.Consumer<String> probe = stepProbe;
+        if (probe != null) {
+            probe.accept(name);
+        }
+    }
+
+    private static void throttled(HttpCall call, RateLimitDecision d, KeyLimits limits) {
+        String what = switch (d.rejectedBy()) {
+            case REQUESTS -> "requests per minute (rpm_limit " + limits.rpm() + ")";
+            case TOKENS -> "tokens per minute (tpm_limit " + limits.tpm() + ")";
+            case PARALLEL -> "parallel requests (max_parallel_requests " + limits.maxParallel() + ")";
+            default -> "limit";
+        };
+        call.respond(new ApiError(429, "Rate limit exceeded for this key: " + what + ". Retry after "
+                + d.retryAfterSeconds() + " s.", "throttling_error", null, "429")
+                .withRetryAfter(d.retryAfterSeconds()), rateLimitHeaders(d, limits));
     }
 
     /** The key limiter's clock: monotonic milliseconds, immune to wall-clock steps. */
@@ -207,6 +295,7 @@ public final class ProxyService implements Api {
     public void requestEnded(HttpCall call) {
         String route = call.path().endsWith("/chat/completions") ? "chat_completions"
                 : call.path().endsWith("/embeddings") ? "embeddings"
+                : call.path().endsWith("/responses") ? "responses"
                 : call.path().endsWith("/models") ? "models" : "other";
         if (!"other".equals(route) || call.status() >= 400) {
             metrics.requestEnded(route, call.modelGroup(), call.status(), System.nanoTime() - call.startNanos());

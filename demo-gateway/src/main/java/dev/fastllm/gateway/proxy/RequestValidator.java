@@ -1,6 +1,7 @@
 package dev.fastllm.gateway.proxy;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -16,6 +17,9 @@ import java.util.Set;
 final class RequestValidator {
 
     private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool", "function");
+
+    /** Roles of a Responses API message item. */
+    static final Set<String> RESPONSES_ROLES = Set.of("user", "assistant", "system", "developer");
 
     /** A validated request, or the error to answer. */
     record Parsed(ObjectNode body, ApiError error) {
@@ -42,6 +46,45 @@ final class RequestValidator {
         }
         if (e == null) {
             e = optionalType(body, "max_completion_tokens", RequestValidator::tokenBudget, "a positive integer");
+        }
+        if (e == null) {
+            e = optionalType(body, "tools", JsonNode::isArray, "an array");
+        }
+        if (e == null) {
+            e = optionalType(body, "stream_options", JsonNode::isObject, "an object");
+        }
+        if (e == null) {
+            e = optionalType(body, "temperature", n -> n.isNumber() && n.asDouble() >= 0 && n.asDouble() <= 2, "a number from 0 to 2");
+        }
+        return e == null ? p : new Parsed(null, e);
+    }
+
+    /**
+     * A Responses API request ({@code POST /v1/responses}): {@code model}; {@code input}, a string or a non-empty
+     * array of items, where a message item ({@code type} {@code "message"}, or no {@code type} and a
+     * {@code role}) has a role of {@link #RESPONSES_ROLES} and a {@code content} string or array of typed parts
+     * (text parts with a string {@code text}), and any other item has a string {@code type}; optional
+     * {@code instructions} (string), {@code stream} (boolean), {@code max_output_tokens} (positive integer),
+     * {@code tools} (array), {@code stream_options} (object) and {@code temperature} (0 to 2), each also null.
+     */
+    static Parsed responses(ObjectMapper json, byte[] bytes) {
+        Parsed p = object(json, bytes);
+        if (p.error() != null) {
+            return p;
+        }
+        ObjectNode body = p.body();
+        ApiError e = model(body);
+        if (e == null) {
+            e = responsesInput(body.get("input"));
+        }
+        if (e == null) {
+            e = optionalType(body, "instructions", JsonNode::isTextual, "a string");
+        }
+        if (e == null) {
+            e = optionalType(body, "stream", JsonNode::isBoolean, "a boolean");
+        }
+        if (e == null) {
+            e = optionalType(body, "max_output_tokens", RequestValidator::tokenBudget, "a positive integer");
         }
         if (e == null) {
             e = optionalType(body, "tools", JsonNode::isArray, "an array");
@@ -88,7 +131,8 @@ final class RequestValidator {
         }
         JsonNode node;
         try {
-            node = json.readTree(bytes);
+            // content after the object ({"model":...} {"x":1}, or {...}garbage) is a malformed body too
+            node = json.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(bytes);
         } catch (JacksonException e) {
             return new Parsed(null, ApiError.invalidRequest("We could not parse the JSON body of your request: "
                     + e.getOriginalMessage(), null, "invalid_json"));
@@ -143,6 +187,85 @@ final class RequestValidator {
             }
         }
         return null;
+    }
+
+    private static ApiError responsesInput(JsonNode input) {
+        if (input == null || input.isNull()) {
+            return missing("input");
+        }
+        if (input.isTextual()) {
+            return null;
+        }
+        if (!input.isArray()) {
+            return invalidType("input", "a string or an array of input items");
+        }
+        if (input.isEmpty()) {
+            return ApiError.invalidRequest("'input' must contain at least one item.", "input", "empty_array");
+        }
+        for (int i = 0; i < input.size(); i++) {
+            JsonNode item = input.get(i);
+            String at = "input[" + i + "]";
+            if (!item.isObject()) {
+                return invalidType(at, "an object");
+            }
+            JsonNode type = item.get("type");
+            if (type != null && !type.isNull() && !type.isTextual()) {
+                return invalidType(at + ".type", "a string");
+            }
+            boolean untyped = type == null || type.isNull();
+            if (untyped && item.get("role") == null) {
+                return missing(at + ".type");
+            }
+            if (untyped || type.textValue().equals("message")) {
+                ApiError e = responsesMessage(item, at);
+                if (e != null) {
+                    return e;
+                }
+            }
+        }
+        return null;
+    }
+
+    private static ApiError responsesMessage(JsonNode item, String at) {
+        JsonNode role = item.get("role");
+        if (role == null || !role.isTextual()) {
+            return missing(at + ".role");
+        }
+        if (!RESPONSES_ROLES.contains(role.textValue())) {
+            return ApiError.invalidRequest("Invalid value for '" + at + ".role': '" + clip(role.textValue())
+                    + "'. Supported values are: " + RESPONSES_ROLES + ".", at + ".role", "invalid_value");
+        }
+        JsonNode content = item.get("content");
+        if (content == null || content.isNull()) {
+            return missing(at + ".content");
+        }
+        if (content.isTextual()) {
+            return null;
+        }
+        if (!content.isArray()) {
+            return invalidType(at + ".content", "a string or an array of content parts");
+        }
+        for (int j = 0; j < content.size(); j++) {
+            JsonNode part = content.get(j);
+            String pAt = at + ".content[" + j + "]";
+            if (!part.isObject()) {
+                return invalidType(pAt, "an object");
+            }
+            JsonNode type = part.get("type");
+            if (type == null || !type.isTextual()) {
+                return missing(pAt + ".type");
+            }
+            String t = type.textValue();
+            JsonNode text = part.get("text");
+            if ((t.equals("input_text") || t.equals("output_text")) && (text == null || !text.isTextual())) {
+                return missing(pAt + ".text");
+            }
+        }
+        return null;
+    }
+
+    private static ApiError missing(String param) {
+        return ApiError.invalidRequest("Missing required parameter: '" + param + "'.", param, "missing_required_parameter");
     }
 
     /**

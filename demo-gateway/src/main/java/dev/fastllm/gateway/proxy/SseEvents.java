@@ -45,6 +45,52 @@ final class SseEvents {
         return r;
     }
 
+    /**
+     * The {@code data} of one event as the SSE specification defines it: the values of its {@code data:} lines
+     * (one leading space dropped) joined by a line feed; lines end with CR LF, LF or a bare CR. Null when the
+     * event has no data line (a comment, or only {@code event:}/{@code id:} fields).
+     */
+    static String data(byte[] event) {
+        return field(event, "data");
+    }
+
+    /** The value of the event's {@code event:} field (its type), or null. */
+    static String type(byte[] event) {
+        return field(event, "event");
+    }
+
+    private static String field(byte[] event, String name) {
+        String text = new String(event, java.nio.charset.StandardCharsets.UTF_8);
+        StringBuilder value = null;
+        int i = 0;
+        while (i <= text.length()) {
+            int end = i;
+            while (end < text.length() && text.charAt(end) != '\n' && text.charAt(end) != '\r') {
+                end++;
+            }
+            String line = text.substring(i, end);
+            if (line.startsWith(name) && (line.length() == name.length() || line.charAt(name.length()) == ':')) {
+                String v = line.length() == name.length() ? "" : line.substring(name.length() + 1);
+                if (v.startsWith(" ")) {
+                    v = v.substring(1);
+                }
+                if (value == null) {
+                    value = new StringBuilder(v);
+                } else if ("data".equals(name)) {
+                    value.append('\n').append(v);
+                } else {
+                    value.setLength(0);
+                    value.append(v); // the last event: line wins
+                }
+            }
+            if (end < text.length() && text.charAt(end) == '\r' && end + 1 < text.length() && text.charAt(end + 1) == '\n') {
+                end++;
+            }
+            i = end + 1;
+        }
+        return value == null ? null : value.toString();
+    }
+
     /** If a blank line starts at {@code i} ("\n\n", "\r\n\r\n" or "\r\r"), returns the index after it, else -1. */
     private int terminatorEnd(int i) {
         if (buffer[i] == '\n' && i + 1 < length && buffer[i + 1] == '\n') {

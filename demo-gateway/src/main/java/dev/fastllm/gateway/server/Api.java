@@ -12,6 +12,9 @@ public interface Api {
     /** {@code POST /v1/embeddings}. */
     void embeddings(HttpCall call, VirtualKey key);
 
+    /** {@code POST /v1/responses}: OpenAI's Responses API, relayed like chat completions. */
+    void responses(HttpCall call, VirtualKey key);
+
     /** {@code GET /v1/models}: the model groups {@code key} may call. */
     JsonNode models(VirtualKey key);
 

@@ -4,12 +4,15 @@ import dev.fastllm.gateway.config.VirtualKey;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 
 import java.nio.charset.StandardCharsets;
@@ -18,18 +21,22 @@ import java.util.Map;
 
 /**
  * Authenticates and dispatches requests by method and path. Answers HTTP-level mistakes itself (unknown
- * path 404, wrong method 405, undecodable request 400, missing key 401). Requests pipelined on one
- * connection are served in order, one at a time, so answers never interleave.
+ * path 404, wrong method 405, undecodable request 400, HTTP version other than 1.0 and 1.1 505, missing key
+ * 401). Requests pipelined on one connection are served in order, one at a time, so answers never
+ * interleave; reading from the connection pauses while {@value #MAX_QUEUED} requests wait or while the
+ * client is not taking its answers, so a client that pipelines without reading holds a bounded amount.
  */
 final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
-    private enum Route { CHAT, EMBEDDINGS, MODELS, LIVELINESS, READINESS, METRICS }
+    private enum Route { CHAT, EMBEDDINGS, RESPONSES, MODELS, LIVELINESS, READINESS, METRICS }
 
     private static final Map<String, Route> ROUTES = Map.ofEntries(
             Map.entry("/v1/chat/completions", Route.CHAT),
             Map.entry("/chat/completions", Route.CHAT),
             Map.entry("/v1/embeddings", Route.EMBEDDINGS),
             Map.entry("/embeddings", Route.EMBEDDINGS),
+            Map.entry("/v1/responses", Route.RESPONSES),
+            Map.entry("/responses", Route.RESPONSES),
             Map.entry("/v1/models", Route.MODELS),
             Map.entry("/models", Route.MODELS),
             Map.entry("/health/liveliness", Route.LIVELINESS),
@@ -37,9 +44,13 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             Map.entry("/health/readiness", Route.READINESS),
             Map.entry("/metrics", Route.METRICS));
 
+    /** Pipelined requests held at most before reading from the connection pauses. */
+    static final int MAX_QUEUED = 16;
+
     private final GatewayServer server;
     private final ArrayDeque<FullHttpRequest> queued = new ArrayDeque<>();
     private boolean busy;
+    private HttpCall current; // the call being answered, for writability events
 
     ApiHandler(GatewayServer server) {
         this.server = server;
@@ -49,9 +60,27 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
         if (busy) {
             queued.add(request.retain());
+            updateReading(ctx);
             return;
         }
         serve(ctx, request);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        updateReading(ctx);
+        HttpCall call = current;
+        if (call != null && ctx.channel().isWritable()) {
+            call.drained(); // a relayed stream paused for this client may read its upstream again
+        }
+        super.channelWritabilityChanged(ctx);
+    }
+
+    private void updateReading(ChannelHandlerContext ctx) {
+        boolean read = ctx.channel().isWritable() && queued.size() < MAX_QUEUED;
+        if (ctx.channel().config().isAutoRead() != read) {
+            ctx.channel().config().setAutoRead(read);
+        }
     }
 
     @Override
@@ -65,18 +94,35 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        // connection-level failure (reset by peer and the like): nothing to answer
+        // connection-level failure: nothing to answer, but a cut-off is said (a reset or a client leaving
+        // in the middle of a request is routine)
+        System.Logger log = System.getLogger(ApiHandler.class.getName());
+        if (cause instanceof DecoderException && cause.getCause() instanceof IllegalStateException depth
+                && String.valueOf(depth.getMessage()).startsWith("maxPipelineDepth")) {
+            // HttpServerCodec bounds the requests a client may pipeline ahead of reading their answers
+            log.log(System.Logger.Level.WARNING, "client " + ctx.channel().remoteAddress() + " pipelined more requests"
+                    + " than the codec holds without reading the answers (" + depth.getMessage()
+                    + "): connection cut off");
+        } else if (cause instanceof java.io.IOException || cause instanceof PrematureChannelClosureException) {
+            log.log(System.Logger.Level.DEBUG, () -> "client connection " + ctx.channel().remoteAddress()
+                    + " failed: " + cause);
+        } else {
+            log.log(System.Logger.Level.WARNING, "client connection " + ctx.channel().remoteAddress()
+                    + " closed after an error", cause);
+        }
         ctx.close();
     }
 
     private void serve(ChannelHandlerContext ctx, FullHttpRequest request) {
         busy = true;
         server.requestStarted();
-        boolean keepAlive = HttpUtil.isKeepAlive(request) && request.decoderResult().isSuccess();
+        boolean keepAlive = HttpUtil.isKeepAlive(request) && request.decoderResult().isSuccess()
+                && knownVersion(request.protocolVersion());
         String path = new QueryStringDecoder(request.uri()).path();
         byte[] body = ByteBufUtil.getBytes(request.content());
-        HttpCall call = new HttpCall(ctx, request.method(), path, request.headers(), body, keepAlive,
-                server.json(), done -> ctx.channel().eventLoop().execute(() -> ended(ctx, done)));
+        HttpCall call = new HttpCall(ctx, request.method(), request.protocolVersion(), path, request.headers(), body,
+                keepAlive, server.json(), done -> ctx.channel().eventLoop().execute(() -> ended(ctx, done)));
+        current = call;
         try {
             dispatch(call, request);
         } catch (RuntimeException e) {
@@ -94,6 +140,9 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             System.getLogger(ApiHandler.class.getName()).log(System.Logger.Level.WARNING, "metrics failed", e);
         }
         busy = false;
+        if (current == call) {
+            current = null;
+        }
         if (!ctx.channel().isActive()) {
             // the client left: what it pipelined has nowhere to be answered (channelInactive may not have run yet)
             FullHttpRequest dropped;
@@ -103,6 +152,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             return;
         }
         FullHttpRequest next = queued.poll();
+        updateReading(ctx);
         if (next != null) {
             try {
                 serve(ctx, next);
@@ -117,13 +167,18 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             call.respond(ApiError.invalidRequest("Malformed HTTP request", null, "bad_request"));
             return;
         }
+        if (!knownVersion(request.protocolVersion())) {
+            call.respond(new ApiError(505, "HTTP version " + sanitize(request.protocolVersion().text())
+                    + " is not supported; use HTTP/1.1", "invalid_request_error", null, "http_version_not_supported"));
+            return;
+        }
         Route route = ROUTES.get(call.path());
         if (route == null) {
             call.respond(ApiError.notFound("Unknown path " + sanitize(call.path()), "unknown_url"));
             return;
         }
         HttpMethod expected = switch (route) {
-            case CHAT, EMBEDDINGS -> HttpMethod.POST;
+            case CHAT, EMBEDDINGS, RESPONSES -> HttpMethod.POST;
             default -> HttpMethod.GET;
         };
         if (!expected.equals(request.method()) && !(expected == HttpMethod.GET && HttpMethod.HEAD.equals(request.method()))) {
@@ -155,10 +210,15 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                     case MODELS -> call.respondJson(200, api.models(key), null);
                     case CHAT -> api.chatCompletions(call, key);
                     case EMBEDDINGS -> api.embeddings(call, key);
+                    case RESPONSES -> api.responses(call, key);
                     default -> throw new IllegalStateException(route.name());
                 }
             }
         }
+    }
+
+    private static boolean knownVersion(HttpVersion v) {
+        return v.majorVersion() == 1 && (v.minorVersion() == 0 || v.minorVersion() == 1);
     }
 
     private static String sanitize(String path) {

@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One client request in flight and the way back to its client: a whole answer, or a stream of chunks.
@@ -41,6 +42,7 @@ public final class HttpCall {
 
     private final ChannelHandlerContext ctx;
     private final HttpMethod method;
+    private final HttpVersion version;
     private final String path;
     private final HttpHeaders headers;
     private final byte[] body;
@@ -52,13 +54,16 @@ public final class HttpCall {
     private final List<Runnable> onClientGone = new ArrayList<>(2);
     private volatile long upstreamNanos;
     private volatile int status;
+    private volatile boolean streamed; // the answer was a stream (unframed for HTTP/1.0: closing ends it)
     private volatile String modelGroup = "";
     private final ChannelFutureListener closeListener;
+    private final AtomicReference<Runnable> onDrained = new AtomicReference<>();
 
-    HttpCall(ChannelHandlerContext ctx, HttpMethod method, String path, HttpHeaders headers, byte[] body,
-             boolean keepAlive, ObjectMapper json, java.util.function.Consumer<HttpCall> onEnd) {
+    HttpCall(ChannelHandlerContext ctx, HttpMethod method, HttpVersion version, String path, HttpHeaders headers,
+             byte[] body, boolean keepAlive, ObjectMapper json, java.util.function.Consumer<HttpCall> onEnd) {
         this.ctx = ctx;
         this.method = method;
+        this.version = version;
         this.path = path;
         this.headers = headers;
         this.body = body;
@@ -181,12 +186,19 @@ public final class HttpCall {
         head.headers()
                 .set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream")
                 .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE)
-                .set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED)
                 .set("x-gateway-overhead-ms", overheadMillis());
+        if (unframedStream()) {
+            // an HTTP/1.0 client knows no chunked framing: the body runs until the connection closes
+            head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else {
+            head.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
         if (extra != null) {
             head.headers().add(extra);
         }
-        connectionHeader(head);
+        if (!unframedStream()) {
+            connectionHeader(head);
+        }
         ctx.writeAndFlush(head);
         return true;
     }
@@ -200,10 +212,43 @@ public final class HttpCall {
         ctx.writeAndFlush(new DefaultHttpContent(chunk));
     }
 
+    /**
+     * False while the client's connection holds more unsent bytes than its high-water mark (the client reads
+     * slower than we write): a relay should stop reading its upstream until {@link #whenDrained} fires.
+     */
+    public boolean writable() {
+        return ctx.channel().isWritable();
+    }
+
+    /**
+     * Runs {@code action} once, on the client's event loop, when the connection is writable again (at once if
+     * it already is). One pending action at a time; a later call replaces an earlier one.
+     */
+    public void whenDrained(Runnable action) {
+        onDrained.set(action);
+        if (ctx.channel().isWritable() || !ctx.channel().isActive()) {
+            drained();
+        }
+    }
+
+    /** Closes the client's connection (a client that stopped reading); its onClientGone actions run. */
+    public void cutOff() {
+        ctx.close();
+    }
+
+    /** The connection became writable again. */
+    void drained() {
+        Runnable r = onDrained.getAndSet(null);
+        if (r != null) {
+            r.run();
+        }
+    }
+
     public void endStream() {
         if (!state.compareAndSet(STREAMING, DONE)) {
             return;
         }
+        streamed = true;
         var write = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
         afterWrite(write);
     }
@@ -219,8 +264,12 @@ public final class HttpCall {
         afterWrite(ctx.writeAndFlush(response));
     }
 
+    private boolean unframedStream() {
+        return HttpVersion.HTTP_1_0.equals(version);
+    }
+
     private void afterWrite(io.netty.channel.ChannelFuture write) {
-        boolean close = !keepAlive || GatewayServer.draining(ctx.channel());
+        boolean close = !keepAlive || GatewayServer.draining(ctx.channel()) || (streamed && unframedStream());
         write.addListener(f -> {
             ctx.channel().closeFuture().removeListener(closeListener);
             if (close || !f.isSuccess()) {

@@ -18,7 +18,8 @@ import java.util.Map;
  * Chat prompts follow OpenAI's formula as LiteLLM applies it: 3 tokens per message, +1 per {@code name}, +3 to
  * prime the reply, the text of every string field of every message, tool calls' arguments, and tool definitions
  * rendered in the TypeScript-like {@code namespace functions} form OpenAI feeds the model (+9, -4 when a system
- * message is present). See {@link #countChat(String, JsonNode, JsonNode, JsonNode)} for every rule.
+ * message is present). See {@link #countChat(String, JsonNode, JsonNode, JsonNode)} for every rule. A Responses
+ * API request is counted as the chat messages it stands for ({@link #countResponsesInput}).
  *
  * <p>One {@link Encoding} per type is loaded once per process from a shared registry, on first use; encodings
  * are immutable and safe to share between threads. Instances hold no state.
@@ -192,13 +193,7 @@ public final class PromptTokenCounter {
                 }
             }
         }
-        total += 3;
-        if (tools != null && tools.isArray() && tools.size() > 0) {
-            total += countText(encoding, formatToolDefinitions(tools)) + 9;
-            if (hasSystem) {
-                total -= 4;
-            }
-        }
+        total += 3 + countTools(encoding, tools, hasSystem);
         if (toolChoice != null) {
             if (toolChoice.isTextual() && toolChoice.textValue().equals("none")) {
                 total += 1;
@@ -208,6 +203,76 @@ public final class PromptTokenCounter {
             }
         }
         return total;
+    }
+
+    /**
+     * Prompt tokens of a Responses API request ({@code POST /v1/responses}): the request read as the chat
+     * messages it stands for, counted with {@link #countChat(String, JsonNode, JsonNode, JsonNode)}'s rules,
+     * so a Responses request and the chat request with the same messages count the same. Never throws on valid
+     * JSON of any shape; what it cannot read counts 0.
+     *
+     * <ul>
+     *   <li>{@code instructions} as a string: a {@code system} message, 3 + tokens of {@code "system"} + tokens
+     *       of the text (an empty string still counts as a message); null or absent: nothing.</li>
+     *   <li>{@code input} as a string: one {@code user} message, 3 + tokens of {@code "user"} + tokens of the
+     *       text.</li>
+     *   <li>{@code input} as an array, each object item (other elements count 0):
+     *     <ul>
+     *       <li>a message item (type {@code message}, or no type and a {@code role}): 3 + tokens of its
+     *           {@code role} + its {@code content}: a string's tokens, or for an array of parts the text of
+     *           {@code input_text}, {@code output_text} and {@code text} parts, a {@code refusal} part's
+     *           {@code refusal}, an {@code input_image} part {@value #IMAGE_TOKENS_LOW_DETAIL} tokens (detail
+     *           {@code low}/{@code auto}/absent) or {@value #IMAGE_TOKENS_HIGH_DETAIL} (detail {@code high}), as
+     *           chat counts an {@code image_url} part; other parts (files, audio) 0. Its {@code type},
+     *           {@code id} and {@code status} are bookkeeping and count nothing;</li>
+     *       <li>any other item ({@code function_call}, {@code function_call_output}, {@code reasoning}, ...):
+     *           3 + tokens of every string field except {@code type}, {@code id} and {@code status} (so a
+     *           {@code function_call}'s {@code call_id}, {@code name} and {@code arguments}, a
+     *           {@code function_call_output}'s {@code call_id} and {@code output}); a field holding an array
+     *           (an {@code output} or {@code content} given as parts) counts as message content parts do.</li>
+     *     </ul>
+     *   </li>
+     *   <li>3 tokens priming the reply.</li>
+     *   <li>Non-empty {@code tools}: as in chat, the text of {@link #formatToolDefinitions} plus 9, minus 4 when
+     *       there is a system message ({@code instructions}, or a message item of role {@code system}). A
+     *       Responses function tool is flat ({@code {"type":"function","name",...}}), which that rendering
+     *       reads as it reads a bare function; built-in tools (no {@code name}) render nothing.</li>
+     * </ul>
+     * {@code gpt-3.5-turbo-0301} uses 4 tokens per message, as in chat.
+     *
+     * @param instructions the request's {@code instructions}, or null
+     * @param input        the request's {@code input}: a string or an array of items; anything else counts 0
+     * @param tools        the request's {@code tools} array, or null
+     */
+    public int countResponsesInput(String model, JsonNode instructions, JsonNode input, JsonNode tools) {
+        String encoding = encodingFor(model);
+        int tokensPerMessage = isLegacyMessageAccounting(model) ? 4 : 3;
+        int total = 0;
+        boolean hasSystem = false;
+        if (instructions != null && instructions.isTextual()) {
+            total += tokensPerMessage + countText(encoding, "system") + countText(encoding, instructions.textValue());
+            hasSystem = true;
+        }
+        if (input != null && input.isTextual()) {
+            total += tokensPerMessage + countText(encoding, "user") + countText(encoding, input.textValue());
+        } else if (input != null && input.isArray()) {
+            for (JsonNode item : input) {
+                if (!item.isObject()) {
+                    continue;
+                }
+                total += tokensPerMessage;
+                JsonNode type = item.get("type");
+                JsonNode role = item.get("role");
+                boolean message = type == null || type.isNull() ? role != null : "message".equals(text(type));
+                if (message) {
+                    total += countText(encoding, text(role)) + countResponsesContent(encoding, item.get("content"));
+                    hasSystem |= "system".equals(text(role));
+                } else {
+                    total += countItemFields(encoding, item);
+                }
+            }
+        }
+        return total + 3 + countTools(encoding, tools, hasSystem);
     }
 
     /**
@@ -399,6 +464,59 @@ public final class PromptTokenCounter {
             return 0;
         }
         return countText(encoding, arguments.isTextual() ? arguments.textValue() : arguments.toString());
+    }
+
+    private int countTools(String encoding, JsonNode tools, boolean hasSystem) {
+        if (tools == null || !tools.isArray() || tools.size() == 0) {
+            return 0;
+        }
+        return countText(encoding, formatToolDefinitions(tools)) + 9 - (hasSystem ? 4 : 0);
+    }
+
+    /** A Responses item other than a message: its string fields but type, id and status; arrays as parts. */
+    private int countItemFields(String encoding, JsonNode item) {
+        int total = 0;
+        Iterator<Map.Entry<String, JsonNode>> fields = item.fields();
+        while (fields.hasNext()) {
+            Map.Entry<String, JsonNode> field = fields.next();
+            String key = field.getKey();
+            JsonNode value = field.getValue();
+            if (key.equals("type") || key.equals("id") || key.equals("status")) {
+                continue;
+            }
+            if (value.isTextual()) {
+                total += countText(encoding, value.textValue());
+            } else if (value.isArray()) {
+                total += countResponsesContent(encoding, value);
+            }
+        }
+        return total;
+    }
+
+    /** A Responses message's content: a string, or parts as described on {@link #countResponsesInput}. */
+    private int countResponsesContent(String encoding, JsonNode content) {
+        if (content == null) {
+            return 0;
+        }
+        if (content.isTextual()) {
+            return countText(encoding, content.textValue());
+        }
+        int total = 0;
+        if (content.isArray()) {
+            for (JsonNode part : content) {
+                if (!part.isObject()) {
+                    continue;
+                }
+                switch (text(part.get("type"))) {
+                    case "input_text", "output_text", "text" -> total += countText(encoding, text(part.get("text")));
+                    case "refusal" -> total += countText(encoding, text(part.get("refusal")));
+                    case "input_image" -> total += "high".equals(text(part.get("detail")))
+                            ? IMAGE_TOKENS_HIGH_DETAIL : IMAGE_TOKENS_LOW_DETAIL;
+                    default -> { }
+                }
+            }
+        }
+        return total;
     }
 
     private int countContentParts(String encoding, JsonNode parts) {

@@ -17,8 +17,11 @@ import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpContentDecompressor;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
@@ -55,6 +58,13 @@ public final class UpstreamClient implements AutoCloseable {
      */
     static final int MAX_WAITING = 10_000;
 
+    /**
+     * Largest status line plus headers accepted from an upstream. Providers behind CDNs and proxies send
+     * long cookie, tracing and rate-limit headers; Netty's 8 KiB default is too tight, and a larger answer
+     * fails the attempt at once (502) rather than waiting for the timeout.
+     */
+    static final int MAX_HEADER_BYTES = 64 * 1024;
+
     private static final AttributeKey<Exchange> EXCHANGE = AttributeKey.valueOf("fastllm.exchange");
     private static final AttributeKey<Integer> USES = AttributeKey.valueOf("fastllm.uses");
 
@@ -87,7 +97,9 @@ public final class UpstreamClient implements AutoCloseable {
                         if (https) {
                             ch.pipeline().addLast(ssl.newHandler(ch.alloc(), host, port));
                         }
-                        ch.pipeline().addLast(new HttpClientCodec(), new ExchangeHandler());
+                        ch.pipeline().addLast(new HttpClientCodec(new HttpDecoderConfig()
+                                .setMaxInitialLineLength(MAX_HEADER_BYTES).setMaxHeaderSize(MAX_HEADER_BYTES), false, false),
+                                new HttpContentDecompressor(0), new ExchangeHandler());
                     }
                 });
         ConnectionPool.Connector<Channel> connector = new ConnectionPool.Connector<>() {
@@ -134,10 +146,11 @@ public final class UpstreamClient implements AutoCloseable {
     /**
      * Sends {@code POST <api_base><path>} with a JSON body and streams the answer to {@code listener}.
      *
+     * @param forwarded headers of the client's request to send on (never credentials; may be null)
      * @return a handle to abandon the exchange (the client went away)
      */
-    public Exchange post(String path, byte[] jsonBody, long timeoutMillis, ResponseListener listener) {
-        Exchange exchange = new Exchange(path, jsonBody, timeoutMillis, listener);
+    public Exchange post(String path, byte[] jsonBody, HttpHeaders forwarded, long timeoutMillis, ResponseListener listener) {
+        Exchange exchange = new Exchange(path, jsonBody, forwarded, timeoutMillis, listener);
         if (pool == null) {
             exchange.fail(new UpstreamException(UpstreamException.Kind.NO_ADDRESS,
                     "deployment " + deployment.id() + " has no api_base", null));
@@ -158,21 +171,25 @@ public final class UpstreamClient implements AutoCloseable {
     public final class Exchange {
         private final String path;
         private final byte[] body;
+        private final HttpHeaders forwarded;
         private final long timeoutMillis;
         private final ResponseListener listener;
         private volatile boolean done;
         private volatile boolean cancelled;
         private volatile Channel channel; // written on its event loop; cancel() reads it from any thread
         private boolean headReceived;
+        private boolean interim;          // inside a 1xx answer, which is skipped (RFC 9110 15.2)
         private boolean written;          // the whole request was handed to the connection
         private boolean reusedChannel;
         private boolean retried;
         private boolean keepAlive;
+        private boolean paused;
         private ScheduledFuture<?> timer;
 
-        private Exchange(String path, byte[] body, long timeoutMillis, ResponseListener listener) {
+        private Exchange(String path, byte[] body, HttpHeaders forwarded, long timeoutMillis, ResponseListener listener) {
             this.path = path;
             this.body = body;
+            this.forwarded = forwarded;
             this.timeoutMillis = timeoutMillis;
             this.listener = listener;
         }
@@ -185,6 +202,41 @@ public final class UpstreamClient implements AutoCloseable {
                 ch.eventLoop().execute(() -> {
                     if (channel == ch) { // not a channel an earlier try already gave back
                         finish(false);
+                    }
+                });
+            }
+        }
+
+        /**
+         * Stops reading the answer (the client is slower than the upstream): TCP then pushes back on the
+         * upstream, and at most what one read brought in stays buffered. The idle timeout is suspended, since
+         * the upstream is not the one keeping us waiting. Safe from any thread.
+         */
+        public void pauseReading() {
+            Channel ch = channel;
+            if (ch != null) {
+                ch.eventLoop().execute(() -> {
+                    if (channel == ch && !done) {
+                        paused = true;
+                        ch.config().setAutoRead(false);
+                        if (timer != null) {
+                            timer.cancel(false);
+                        }
+                    }
+                });
+            }
+        }
+
+        /** Reads the answer again after {@link #pauseReading}. Safe from any thread. */
+        public void resumeReading() {
+            Channel ch = channel;
+            if (ch != null) {
+                ch.eventLoop().execute(() -> {
+                    if (channel == ch && !done && paused) {
+                        paused = false;
+                        armTimer();
+                        ch.config().setAutoRead(true);
+                        ch.read();
                     }
                 });
             }
@@ -217,11 +269,15 @@ public final class UpstreamClient implements AutoCloseable {
             ch.attr(EXCHANGE).set(this);
             FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST,
                     basePath() + path, Unpooled.wrappedBuffer(body));
+            if (forwarded != null) {
+                request.headers().add(forwarded);
+            }
             request.headers()
                     .set(HttpHeaderNames.HOST, hostHeader)
                     .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
                     .set(HttpHeaderNames.CONTENT_LENGTH, body.length)
                     .set(HttpHeaderNames.ACCEPT, "application/json, text/event-stream")
+                    .set(HttpHeaderNames.ACCEPT_ENCODING, HttpHeaderValues.IDENTITY)
                     .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
             if (deployment.apiKey() != null) {
                 request.headers().set(HttpHeaderNames.AUTHORIZATION, "Bearer " + deployment.apiKey());
@@ -236,6 +292,19 @@ public final class UpstreamClient implements AutoCloseable {
             });
         }
 
+        private boolean isInterim(HttpResponse head) {
+            int code = head.status().code();
+            return code >= 100 && code < 200 && code != 101;
+        }
+
+        private UpstreamException malformed(Throwable cause) {
+            String what = cause instanceof io.netty.handler.codec.TooLongFrameException
+                    ? "an answer whose status line or headers exceed " + MAX_HEADER_BYTES + " bytes"
+                    : "a malformed HTTP answer";
+            return new UpstreamException(UpstreamException.Kind.BAD_RESPONSE,
+                    "upstream " + deployment.id() + " sent " + what, cause);
+        }
+
         private String basePath() {
             String p = base.getRawPath();
             return p == null ? "" : p;
@@ -244,6 +313,9 @@ public final class UpstreamClient implements AutoCloseable {
         private void armTimer() {
             if (timer != null) {
                 timer.cancel(false);
+            }
+            if (paused) {
+                return; // waiting for our client, not for the upstream
             }
             timer = channel.eventLoop().schedule(() -> onFailure(new TimeoutException(
                     "no response from " + deployment.id() + " within " + timeoutMillis + " ms")),
@@ -254,7 +326,34 @@ public final class UpstreamClient implements AutoCloseable {
             if (done || cancelled) {
                 return; // cancelled: the finish cancel() queued on this loop releases the channel
             }
+            if (msg.decoderResult().isFailure()) {
+                onFailure(malformed(msg.decoderResult().cause()));
+                return;
+            }
+            if (msg instanceof HttpResponse head && isInterim(head)) {
+                interim = true; // 100 Continue, 103 Early Hints: the final answer is still to come
+                armTimer();
+                if (msg instanceof LastHttpContent) {
+                    interim = false;
+                }
+                return;
+            }
+            if (interim) {
+                if (msg instanceof LastHttpContent) {
+                    interim = false; // the codec ends every 1xx with an empty last content
+                }
+                return;
+            }
             if (msg instanceof HttpResponse head) {
+                String encoding = head.headers().get(HttpHeaderNames.CONTENT_ENCODING);
+                if (encoding != null && !HttpHeaderValues.IDENTITY.contentEqualsIgnoreCase(encoding.trim())) {
+                    // gzip and deflate were decoded (and the header removed) by the decompressor; relaying other
+                    // encodings without their header would hand the client bytes it cannot read
+                    onFailure(new UpstreamException(UpstreamException.Kind.BAD_RESPONSE, "upstream "
+                            + deployment.id() + " answered with Content-Encoding '" + encoding
+                            + "', which the gateway cannot decode", null));
+                    return;
+                }
                 headReceived = true;
                 keepAlive = HttpUtil.isKeepAlive(head);
                 armTimer();
@@ -303,6 +402,10 @@ public final class UpstreamClient implements AutoCloseable {
             if (ch != null) {
                 ch.attr(EXCHANGE).set(null);
                 channel = null;
+                if (paused) {
+                    paused = false;
+                    ch.config().setAutoRead(true); // a pooled connection always reads (stray answers close it)
+                }
                 pool.release(ch, reusable && !cancelled);
             }
         }
@@ -351,6 +454,10 @@ public final class UpstreamClient implements AutoCloseable {
             Exchange e = ctx.channel().attr(EXCHANGE).get();
             if (e != null) {
                 e.onMessage(msg);
+            } else {
+                // an answer with no request outstanding: matching it to the next request would hand one
+                // client's completion to another, so the connection is closed (and never leased again)
+                ctx.close();
             }
         }
 

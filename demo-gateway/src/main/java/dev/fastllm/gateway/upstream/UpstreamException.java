@@ -9,6 +9,8 @@ public final class UpstreamException extends RuntimeException {
         CONNECT(502),
         /** The connection broke before the response ended. */
         CONNECTION_LOST(502),
+        /** The upstream's answer cannot be relayed: malformed, headers over the limit, an unknown encoding. */
+        BAD_RESPONSE(502),
         /** No response (or no next piece of a stream) within the deployment's timeout. */
         TIMEOUT(504),
         /** Every connection of the deployment is busy and its wait queue is full. */

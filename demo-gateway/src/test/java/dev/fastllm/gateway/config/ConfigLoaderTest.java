@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
@@ -123,6 +124,10 @@ class ConfigLoaderTest {
         assertEquals(Duration.ofSeconds(90), s.idleConnectionTimeout());
         assertEquals(Duration.ofMillis(2_500), s.connectTimeout());
         assertEquals(Duration.ZERO, s.maxRetryAfter());
+        assertEquals(Duration.ofSeconds(10), s.clientHeaderTimeout());
+        assertEquals(Duration.ofMillis(20_500), s.clientBodyTimeout());
+        assertEquals(Duration.ofSeconds(300), s.clientIdleTimeout());
+        assertEquals(Duration.ofSeconds(15), s.clientSendTimeout());
 
         assertFalse(config.toString().contains("sk-"), "toString never prints keys: " + config);
         assertFalse(a.toString().contains("sk-from-file"), a.toString());
@@ -383,7 +388,7 @@ class ConfigLoaderTest {
         cases.put("api_key: {env: X}", p + "api_key");
         cases.put("api_key: [a, b]", p + "api_key");
         for (Map.Entry<String, String> c : cases.entrySet()) {
-            assertInvalid(second.formatted(c.getKey()), c.getValue());
+            assertInvalid(String.format(Locale.ROOT, second, c.getKey()), c.getValue());
         }
         String base = """
                 model_list:
@@ -393,7 +398,7 @@ class ConfigLoaderTest {
                     litellm_params: {model: "openai/m", api_base: "%s"}
                 """;
         for (String bad : List.of("ftp://h/v1", "localhost:8000", "http://", "http://h:1/a b", "your_ollama_api_base")) {
-            assertInvalid(base.formatted(bad), p + "api_base");
+            assertInvalid(String.format(Locale.ROOT, base, bad), p + "api_base");
         }
     }
 
@@ -460,6 +465,10 @@ class ConfigLoaderTest {
         cases.put(MODEL + "gateway_settings: {idle_connection_timeout: 0}\n", "gateway_settings.idle_connection_timeout");
         cases.put(MODEL + "gateway_settings: {connect_timeout: fast}\n", "gateway_settings.connect_timeout");
         cases.put(MODEL + "gateway_settings: {max_retry_after: -0.5}\n", "gateway_settings.max_retry_after");
+        cases.put(MODEL + "gateway_settings: {client_header_timeout: 0}\n", "gateway_settings.client_header_timeout");
+        cases.put(MODEL + "gateway_settings: {client_body_timeout: slow}\n", "gateway_settings.client_body_timeout");
+        cases.put(MODEL + "gateway_settings: {client_idle_timeout: -1}\n", "gateway_settings.client_idle_timeout");
+        cases.put(MODEL + "gateway_settings: {client_send_timeout: [1]}\n", "gateway_settings.client_send_timeout");
         for (Map.Entry<String, String> c : cases.entrySet()) {
             assertInvalid(c.getKey(), c.getValue());
         }
@@ -675,14 +684,14 @@ class ConfigLoaderTest {
     @Test
     void integerSettingsDoNotOverflow() {
         String big = "3000000000"; // wraps to a negative int when narrowed without a check
-        assertInvalid("""
+        assertInvalid(String.format(Locale.ROOT, """
                 model_list:
                   - {model_name: m, litellm_params: {model: openai/m, api_base: "http://h:1", max_parallel_requests: %s}}
-                """.formatted(big), "model_list[0].litellm_params.max_parallel_requests");
-        assertInvalid("""
+                """, big), "model_list[0].litellm_params.max_parallel_requests");
+        assertInvalid(String.format(Locale.ROOT, """
                 model_list:
                   - {model_name: m, litellm_params: {model: openai/m, api_base: "http://h:1"}, model_info: {max_input_tokens: %s}}
-                """.formatted(big), "model_list[0].model_info.max_input_tokens");
+                """, big), "model_list[0].model_info.max_input_tokens");
         assertInvalid(MODEL + "virtual_keys: [{key: sk-1, max_parallel_requests: " + big + "}]\n",
                 "virtual_keys[0].max_parallel_requests");
         GatewayConfig largest = parse("""
@@ -730,6 +739,26 @@ class ConfigLoaderTest {
         }
     }
 
+    @Test
+    void credentialsInAnApiBaseAreNotEchoed() {
+        String yaml = """
+                model_list:
+                  - model_name: m
+                    litellm_params: {model: openai/m, api_base: "%s"}
+                """;
+        for (String bad : List.of("ftp://admin:hunter2@h/v1?key=topsecret", "http://admin:hunter2@h:1/a b?key=topsecret",
+                "admin:hunter2@h?key=topsecret")) {
+            ConfigException e = assertThrows(ConfigException.class,
+                    () -> parse(String.format(Locale.ROOT, yaml, bad)));
+            assertTrue(e.getMessage().startsWith("model_list[0].litellm_params.api_base:"), e.getMessage());
+            assertFalse(e.getMessage().contains("hunter2"), e.getMessage());
+            assertFalse(e.getMessage().contains("topsecret"), e.getMessage());
+        }
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> parse(String.format(Locale.ROOT, yaml, "ftp://admin:hunter2@h/v1?key=topsecret")));
+        assertTrue(e.getMessage().contains("'ftp://***@h/v1?***'"), "still says which URL: " + e.getMessage());
+    }
+
     private static void assertInvalid(String yaml, String field) {
         ConfigException e;
         try {
@@ -761,5 +790,18 @@ class ConfigLoaderTest {
                 fail("warning given twice: " + w);
             }
         }
+    }
+
+    @Test
+    void aConfigOverSnakeYamlsDefaultThreeMillionCodePointsLoads() {
+        // a block scalar of 3.5 M characters (SnakeYAML reads long lines and comments far more slowly)
+        String yaml = """
+                model_list:
+                  - model_name: m
+                    litellm_params: {model: openai/gpt-4o-mini, api_base: "http://127.0.0.1:9/v1"}
+                environment_variables:
+                  PAD: |
+                """ + ("    " + "x".repeat(1000) + "\n").repeat(3500);
+        assertEquals(1, ConfigLoader.parse(yaml, System::getenv).deployments().size());
     }
 }

@@ -15,6 +15,7 @@ import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -48,6 +49,8 @@ class BadInputTest {
                 Arguments.of("{\"model\": \"gpt-4o-mini\", \"messages\": [", 400, null, "invalid_json"),
                 Arguments.of("", 400, null, "invalid_json"),
                 Arguments.of("[1,2]", 400, null, "invalid_json"),
+                Arguments.of("{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]} {\"x\":1}", 400, null, "invalid_json"),
+                Arguments.of("{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}garbage", 400, null, "invalid_json"),
                 Arguments.of("{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", 400, "model", "missing_required_parameter"),
                 Arguments.of("{\"model\":\"gpt-4o-mini\"}", 400, "messages", "missing_required_parameter"),
                 Arguments.of("{\"model\":42,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", 400, "model", "invalid_type"),
@@ -158,7 +161,7 @@ class BadInputTest {
         String line;
         while ((line = in.readLine()) != null && !line.isEmpty()) {
             head.append(line).append('\n');
-            if (line.toLowerCase().startsWith("content-length:")) {
+            if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
                 length = Integer.parseInt(line.substring(15).trim());
             }
         }

@@ -35,7 +35,15 @@ final class Harness implements AutoCloseable {
     private final List<OpenAIClient> clients = new ArrayList<>();
 
     Harness(String yamlTemplate, String... mockNames) throws InterruptedException {
+        this(yamlTemplate, Map.of(), mockNames);
+    }
+
+    /** As above; {@code ${name}} of each scripted upstream becomes its base URL too. */
+    Harness(String yamlTemplate, Map<String, dev.fastllm.gateway.testing.ScriptedUpstream> upstreams, String... mockNames) throws InterruptedException {
         String yaml = yamlTemplate;
+        for (Map.Entry<String, dev.fastllm.gateway.testing.ScriptedUpstream> u : upstreams.entrySet()) {
+            yaml = yaml.replace("${" + u.getKey() + "}", u.getValue().baseUri().toString());
+        }
         for (String name : mockNames) {
             MockProvider m = MockProvider.start("127.0.0.1", 0, new MockOptions().streamChunks(4));
             mocks.put(name, m);

@@ -121,4 +121,17 @@ class SseEventsTest {
         String c = s.length() > 300 ? s.substring(0, 300) + "..." : s;
         return c.replace("\r", "\\r").replace("\n", "\\n");
     }
+
+    @Test
+    void dataAndTypeOfAnEventInEachLineEnding() {
+        for (String eol : new String[] {"\n", "\r\n", "\r"}) {
+            byte[] event = ("event: response.output_text.delta" + eol + "id: 7" + eol + "data: {\"a\":" + eol
+                    + "data:1}" + eol + ": a comment").getBytes(StandardCharsets.UTF_8);
+            assertEquals("{\"a\":\n1}", SseEvents.data(event), "line ending " + escape(eol));
+            assertEquals("response.output_text.delta", SseEvents.type(event));
+        }
+        assertEquals(null, SseEvents.data(": only a comment".getBytes(StandardCharsets.UTF_8)));
+        assertEquals("", SseEvents.data("data".getBytes(StandardCharsets.UTF_8)));
+        assertEquals("[DONE]", SseEvents.data("data: [DONE]".getBytes(StandardCharsets.UTF_8)));
+    }
 }

@@ -2,6 +2,7 @@ package dev.fastllm.gateway.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.fastllm.gateway.config.ServerSettings;
 import dev.fastllm.gateway.config.ConfigLoader;
 import dev.fastllm.gateway.config.VirtualKey;
 import io.netty.buffer.Unpooled;
@@ -40,6 +41,11 @@ class ApiHandlerTest {
         }
 
         @Override
+        public void responses(HttpCall call, VirtualKey key) {
+            calls.add(call);
+        }
+
+        @Override
         public JsonNode models(VirtualKey key) {
             return new ObjectMapper().createObjectNode();
         }
@@ -60,7 +66,7 @@ class ApiHandlerTest {
                   - model_name: m
                     litellm_params: {model: openai/gpt-4o-mini, api_base: "http://127.0.0.1:1/v1"}
                 """, name -> null);
-        return new GatewayServer(null, null, api, new Auth(config), 1 << 20, new ObjectMapper());
+        return new GatewayServer(null, null, api, new Auth(config), ServerSettings.DEFAULTS, new ObjectMapper());
     }
 
     private static FullHttpRequest chat(String text) {

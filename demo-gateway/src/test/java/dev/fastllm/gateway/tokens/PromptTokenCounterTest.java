@@ -261,6 +261,118 @@ class PromptTokenCounterTest {
         assertEquals(0, counter.countEmbeddingInput("text-embedding-3-small", json("[null, true, {}]")));
     }
 
+    // ---- Responses API ---------------------------------------------------------------------------
+
+    @Test
+    void responsesInstructionsAndStringInputCountAsSystemAndUserMessages() {
+        JsonNode chat = json("[{'role':'system','content':'Be brief.'},{'role':'user','content':'Name three rivers.'}]");
+        for (String model : new String[] {"gpt-4o-mini", "gpt-3.5-turbo", "gpt-3.5-turbo-0301"}) {
+            assertEquals(counter.countChat(model, chat, null), counter.countResponsesInput(model,
+                    json("'Be brief.'"), json("'Name three rivers.'"), null), model);
+        }
+        assertEquals(3 + o("system") + o("Be brief.") + 3 + o("user") + o("Name three rivers.") + 3,
+                counter.countResponsesInput("gpt-4o", json("'Be brief.'"), json("'Name three rivers.'"), null));
+        JsonNode userOnly = json("[{'role':'user','content':'Name three rivers.'}]");
+        assertEquals(counter.countChat("gpt-4o", userOnly, null),
+                counter.countResponsesInput("gpt-4o", null, json("'Name three rivers.'"), null));
+        assertEquals(counter.countChat("gpt-4o", userOnly, null),
+                counter.countResponsesInput("gpt-4o", json("null"), json("'Name three rivers.'"), null));
+        assertEquals(counter.countChat("gpt-4o", json("[{'role':'system','content':''},{'role':'user','content':'x'}]"), null),
+                counter.countResponsesInput("gpt-4o", json("''"), json("'x'"), null));
+    }
+
+    @Test
+    void responsesMessageItemsCountLikeTheEquivalentChatMessages() {
+        JsonNode input = json("""
+                [{'role':'developer','content':'Answer in French.'},
+                 {'type':'message','role':'user','content':[
+                    {'type':'input_text','text':'What is in these pictures?'},
+                    {'type':'input_image','image_url':'https://example.com/a.png'},
+                    {'type':'input_image','image_url':'https://example.com/b.png','detail':'low'},
+                    {'type':'input_image','file_id':'file-123','detail':'high'},
+                    {'type':'input_image','image_url':'https://example.com/c.png','detail':'auto'},
+                    {'type':'input_file','file_id':'file-456'}]},
+                 {'type':'message','id':'msg_abc','status':'completed','role':'assistant','content':[
+                    {'type':'output_text','text':'Un chat et un chien.','annotations':[]},
+                    {'type':'refusal','refusal':'Pas plus.'}]},
+                 {'role':'user','content':'Merci !'}]""");
+        JsonNode chat = json("""
+                [{'role':'developer','content':'Answer in French.'},
+                 {'role':'user','content':[
+                    {'type':'text','text':'What is in these pictures?'},
+                    {'type':'image_url','image_url':{'url':'https://example.com/a.png'}},
+                    {'type':'image_url','image_url':{'url':'https://example.com/b.png','detail':'low'}},
+                    {'type':'image_url','image_url':{'url':'https://example.com/x.png','detail':'high'}},
+                    {'type':'image_url','image_url':{'url':'https://example.com/c.png','detail':'auto'}},
+                    {'type':'file','file':{'file_id':'file-456'}}]},
+                 {'role':'assistant','content':[
+                    {'type':'text','text':'Un chat et un chien.'},
+                    {'type':'refusal','refusal':'Pas plus.'}]},
+                 {'role':'user','content':'Merci !'}]""");
+        int expected = 3 + o("developer") + o("Answer in French.")
+                + 3 + o("user") + o("What is in these pictures?") + 85 + 85 + 765 + 85
+                + 3 + o("assistant") + o("Un chat et un chien.") + o("Pas plus.")
+                + 3 + o("user") + o("Merci !")
+                + 3;
+        assertEquals(expected, counter.countChat("gpt-4.1", chat, null));
+        assertEquals(expected, counter.countResponsesInput("gpt-4.1", null, input, null));
+        assertEquals(counter.countChat("gpt-4", chat, null), counter.countResponsesInput("gpt-4", null, input, null));
+    }
+
+    @Test
+    void responsesOtherItemsCountTheirStringFields() {
+        JsonNode input = json("""
+                [{'role':'user','content':'Weather in Paris?'},
+                 {'type':'function_call','id':'fc_1','call_id':'call_1','name':'get_weather',
+                  'arguments':'{\\'city\\':\\'Paris\\'}','status':'completed'},
+                 {'type':'function_call_output','call_id':'call_1','output':'18C, cloudy'},
+                 {'type':'function_call_output','call_id':'call_2','output':[
+                    {'type':'input_text','text':'see image'},{'type':'input_image','image_url':'https://x/y.png'}]},
+                 {'type':'item_reference','id':'msg_9'},
+                 {'type':'reasoning','id':'rs_1','summary':[],'encrypted_content':null}]""");
+        int expected = 3 + o("user") + o("Weather in Paris?")
+                + 3 + o("call_1") + o("get_weather") + o("{\"city\":\"Paris\"}")
+                + 3 + o("call_1") + o("18C, cloudy")
+                + 3 + o("call_2") + o("see image") + 85
+                + 3
+                + 3
+                + 3;
+        assertEquals(expected, counter.countResponsesInput("gpt-4o", null, input, null));
+    }
+
+    @Test
+    void responsesFlatFunctionToolsCountLikeChatTools() {
+        JsonNode chatTools = json("""
+                [{'type':'function','function':{'name':'get_weather','description':'Get the weather',
+                   'parameters':{'type':'object','properties':{'city':{'type':'string'}},'required':['city']}}}]""");
+        JsonNode responsesTools = json("""
+                [{'type':'function','name':'get_weather','description':'Get the weather','strict':true,
+                  'parameters':{'type':'object','properties':{'city':{'type':'string'}},'required':['city']}},
+                 {'type':'web_search'}]""");
+        JsonNode user = json("[{'role':'user','content':'Weather?'}]");
+        assertEquals(counter.countChat("gpt-4o", user, chatTools),
+                counter.countResponsesInput("gpt-4o", null, json("'Weather?'"), responsesTools));
+        JsonNode withSystem = json("[{'role':'system','content':'Be brief.'},{'role':'user','content':'Weather?'}]");
+        assertEquals(counter.countChat("gpt-4o", withSystem, chatTools),
+                counter.countResponsesInput("gpt-4o", json("'Be brief.'"), json("'Weather?'"), responsesTools));
+        assertEquals(counter.countChat("gpt-4o", withSystem, chatTools), counter.countResponsesInput("gpt-4o", null,
+                json("[{'role':'system','content':'Be brief.'},{'role':'user','content':'Weather?'}]"), responsesTools));
+        assertEquals(counter.countChat("gpt-4o", user, null),
+                counter.countResponsesInput("gpt-4o", null, json("'Weather?'"), json("[]")));
+    }
+
+    @Test
+    void responsesOddShapesCountWhatCanBeReadAndNeverThrow() {
+        assertEquals(3, counter.countResponsesInput("gpt-4o", null, null, null));
+        assertEquals(3, counter.countResponsesInput("gpt-4o", json("7"), json("42"), json("{}")));
+        assertEquals(3, counter.countResponsesInput("gpt-4o", null, json("{'role':'user','content':'x'}"), null));
+        assertEquals(3 + 3 + o("user") + 3 + 3, counter.countResponsesInput("gpt-4o", json("['not','text']"),
+                json("[null, 'bare', 5, {'role':'user','content':{'text':'object content'}}, {}, {'type':7}]"), null));
+        assertEquals(3 + c("user") + c("ok") + 3, counter.countResponsesInput(null, null,
+                json("[{'role':'user','content':[null, 'x', {'type':'input_text'}, {'type':'input_text','text':'ok'}]}]"),
+                null));
+    }
+
     private static int o(String s) {
         return O200K.countTokensOrdinary(s);
     }

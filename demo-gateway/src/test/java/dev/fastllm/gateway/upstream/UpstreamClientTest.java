@@ -77,7 +77,7 @@ class UpstreamClientTest {
         };
         byte[] body = "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"
                 .getBytes(StandardCharsets.UTF_8);
-        exchange[0] = client.post("/chat/completions", body, 5_000, listener); // returns before any answer
+        exchange[0] = client.post("/chat/completions", body, null, 5_000, listener); // returns before any answer
         assertTrue(ended.await(5, TimeUnit.SECONDS));
         // let whatever the loop still has queued run
         loops.submit(() -> { }).get(5, TimeUnit.SECONDS);
