@@ -2,12 +2,11 @@ package dev.fastllm.core.limits;
 
 import dev.fastllm.gateway.limits.KeyLimits;
 import dev.fastllm.gateway.limits.KeyRateLimiter;
-import org.jetbrains.kotlinx.lincheck.LinChecker;
-import org.jetbrains.kotlinx.lincheck.annotations.Operation;
-import org.jetbrains.kotlinx.lincheck.annotations.Param;
 import org.jetbrains.kotlinx.lincheck.paramgen.IntGen;
-import org.jetbrains.kotlinx.lincheck.strategy.managed.modelchecking.ModelCheckingOptions;
-import org.jetbrains.kotlinx.lincheck.strategy.stress.StressOptions;
+import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
+import org.jetbrains.lincheck.datastructures.Operation;
+import org.jetbrains.lincheck.datastructures.Param;
+import org.jetbrains.lincheck.datastructures.StressOptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -60,26 +59,24 @@ public class LincheckTest {
 
     @Test
     void modelChecking() {
-        // Lincheck 2.39's model checker cannot snapshot the original's record constants
-        // ("can't get base address on a record class"), so here the specification is the twin run
-        // sequentially, which DifferentialTest proves equal to the original.
-        ModelCheckingOptions options = new ModelCheckingOptions()
+        new ModelCheckingOptions()
+                .sequentialSpecification(Original.class)
                 .iterations(Integer.getInteger("lincheck.iterations", 3))
                 .invocationsPerIteration(300)
                 .threads(3)
-                .actorsPerThread(2);
-        new LinChecker(LincheckTest.class, options).check();
+                .actorsPerThread(2)
+                .check(LincheckTest.class);
     }
 
     @Test
     void stress() {
-        StressOptions options = new StressOptions()
+        new StressOptions()
                 .iterations(Integer.getInteger("lincheck.iterations", 15))
                 .invocationsPerIteration(2_000)
                 .threads(3)
                 .actorsPerThread(3)
-                .sequentialSpecification(Original.class);
-        new LinChecker(LincheckTest.class, options).check();
+                .sequentialSpecification(Original.class)
+                .check(LincheckTest.class);
     }
 
     /** The sequential specification: the gateway's limiter, same operations, same answers. */

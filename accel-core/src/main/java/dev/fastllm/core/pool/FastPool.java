@@ -1,0 +1,361 @@
+package dev.fastllm.core.pool;
+
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BiConsumer;
+import java.util.function.LongSupplier;
+
+/**
+ * A bounded pool of keep-alive connections with no lock: the semantics of the gateway's
+ * {@code ConnectionPool}, call for call, on the layout of HikariCP's {@code ConcurrentBag}.
+ *
+ * <p>Semantics (the original's): {@link #acquire} hands out a usable idle connection, most recently
+ * released first; else opens one while leased + connecting &lt; max; else queues the request FIFO, up to
+ * {@code maxPending} requests still waiting, and beyond that fails it with {@link Refusals#exhausted}.
+ * {@link #release} gives a usable connection to the longest-waiting request that has not given up, else
+ * parks it idle; an unusable or non-reusable one is closed and its slot opens a connection for the next
+ * waiter. A connection that arrives for a requester that gave up goes back to the pool; a failed connect
+ * fails its requester and lets the next waiter try. {@link Connector#isUsable} is checked on every reuse,
+ * so a connection the peer closed is never handed out. Futures are completed on the calling thread with
+ * no lock held (there is none), so a continuation never runs inside the pool's bookkeeping.
+ *
+ * <p>How: each connection has an entry with a state word; taking an idle one is a compare-and-set on that
+ * word, and each thread first looks at the entries it released itself ({@link ThreadStack}), so the
+ * uncontended acquire and release of an idle connection take no lock, write no shared line, and allocate
+ * nothing: the future handed out for a reused connection is one completed future kept with its entry.
+ * Which connections exist, and the limit on them, are {@link PoolSlots}'s job. A request that finds
+ * nothing queues, then looks again; a release that parks a connection looks at the queue after its store:
+ * one of the two always sees the other, so no connection stays idle while a request waits. While anyone
+ * waits, new requests queue behind them.
+ *
+ * <p>Differences from the original, all under concurrency only: "most recently used" is per thread first;
+ * {@link #stats()} reads its counts one by one; connections are closed in creation order by
+ * {@link #evictIdle()} (the same ones as the original, not in its order). Releasing a connection this pool
+ * has not leased out throws {@link IllegalStateException} (the original would adopt it).
+ *
+ * @param <C> the connection type
+ */
+public final class FastPool<C> implements AutoCloseable {
+    private final String name;
+    private final Connector<C> connector;
+    private final Refusals refusals;
+    private final int maxConnections;
+    private final int maxPending;
+    private final long idleTimeoutNanos;
+    private final LongSupplier nanoClock;
+
+    private final Stacks stacks;
+    private final PoolSlots<C> slots;
+    private final Waiters<C> waiters = new Waiters<>();
+    private volatile boolean closed;
+
+    /** As the gateway's pool: failures are this package's {@link PoolExhaustedException} and {@link PoolClosedException}. */
+    public FastPool(String name, Connector<C> connector, int maxConnections, int maxPending,
+                    long idleTimeoutNanos, LongSupplier nanoClock) {
+        this(name, connector, maxConnections, maxPending, idleTimeoutNanos, nanoClock, Refusals.DEFAULT);
+    }
+
+    /**
+     * @param refusals builds the exceptions refused and closed acquires fail with (a twin passes its
+     *                 original's types)
+     */
+    public FastPool(String name, Connector<C> connector, int maxConnections, int maxPending,
+                    long idleTimeoutNanos, LongSupplier nanoClock, Refusals refusals) {
+        if (maxConnections <= 0 || maxPending < 0 || idleTimeoutNanos <= 0) {
+            throw new IllegalArgumentException("maxConnections > 0, maxPending >= 0, idleTimeout > 0 required");
+        }
+        this.name = Objects.requireNonNull(name);
+        this.connector = Objects.requireNonNull(connector);
+        this.maxConnections = maxConnections;
+        this.maxPending = maxPending;
+        this.idleTimeoutNanos = idleTimeoutNanos;
+        this.nanoClock = Objects.requireNonNull(nanoClock);
+        this.refusals = Objects.requireNonNull(refusals);
+        this.stacks = new Stacks(maxConnections);
+        this.slots = new PoolSlots<>(connector, maxConnections);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /**
+     * Leases a connection: an idle usable one, else a new one while under the limit, else a place in the
+     * wait queue (or a failed future when the queue is full or the pool closed). Release what you get
+     * exactly once; give up waiting by cancelling or timing out the future.
+     */
+    public CompletableFuture<C> acquire() {
+        if (closed) {
+            return CompletableFuture.failedFuture(refusals.closed(closedMessage()));
+        }
+        if (waiters.quiet()) {
+            ThreadStack local = stacks.get();
+            PoolEntry<C> e = claimOwn(local);
+            if (e == null) {
+                e = claimShared();
+            }
+            if (e != null) {
+                local.lastLeased = e;
+                return e.reuse;
+            }
+            if (slots.reserve()) {
+                CompletableFuture<C> target = new CompletableFuture<>();
+                connect(target);
+                return target;
+            }
+        }
+        return await();
+    }
+
+    /**
+     * Returns a leased connection: a reusable, usable one goes to the longest-waiting request, else idle;
+     * any other is closed, and its slot may open a connection for a waiting request.
+     *
+     * @throws IllegalStateException if this pool has not leased {@code connection} out
+     */
+    public void release(C connection, boolean reusable) {
+        ThreadStack local = stacks.get();
+        PoolEntry<C> e = leasedEntry(local, connection);
+        if (reusable && connector.isUsable(connection)) {
+            handOff(e, local);
+            return;
+        }
+        slots.retire(e);
+        drain();
+    }
+
+    /** Closes idle connections unused for at least the idle timeout, and dead ones. Returns how many. */
+    public int evictIdle() {
+        long now = nanoClock.getAsLong();
+        int evicted = 0;
+        for (PoolEntry<C> e : slots.table().entries) {
+            if (e.state() == PoolEntry.IDLE && e.claim(PoolEntry.IDLE, PoolEntry.RESERVED)) {
+                if (now - e.idleSince >= idleTimeoutNanos || !connector.isUsable(e.connection)) {
+                    slots.retire(e);
+                    evicted++;
+                } else {
+                    e.set(PoolEntry.IDLE);
+                }
+            }
+        }
+        afterPutBack();
+        return evicted;
+    }
+
+    /** Closes idle connections that are no longer usable (call it when a connection closes). */
+    public void purgeUnusable() {
+        for (PoolEntry<C> e : slots.table().entries) {
+            if (e.state() == PoolEntry.IDLE && e.claim(PoolEntry.IDLE, PoolEntry.RESERVED)) {
+                if (!connector.isUsable(e.connection)) {
+                    slots.retire(e);
+                } else {
+                    e.set(PoolEntry.IDLE);
+                }
+            }
+        }
+        afterPutBack();
+    }
+
+    public PoolStats stats() {
+        int leased = 0;
+        int idle = 0;
+        for (PoolEntry<C> e : slots.table().entries) {
+            int s = e.state();
+            if (s == PoolEntry.LEASED) {
+                leased++;
+            } else if (s == PoolEntry.IDLE || s == PoolEntry.RESERVED) {
+                idle++;
+            }
+        }
+        return new PoolStats(leased, idle, slots.connecting(), waiters.live(), maxConnections, slots.openedCount(),
+                slots.closedCount());
+    }
+
+    /** Closes every idle connection and fails every waiting request; leased connections close on release. */
+    @Override
+    public void close() {
+        closed = true;
+        closeIdle();
+        waiters.failAll(refusals.closed(closedMessage()));
+    }
+
+    // ---- taking and giving back ----------------------------------------------------------------
+
+    /** Claims the newest usable entry this thread released; dead ones met on the way are closed. */
+    @SuppressWarnings("unchecked")
+    private PoolEntry<C> claimOwn(ThreadStack local) {
+        Object o;
+        while ((o = local.pop()) != null) {
+            PoolEntry<C> e = (PoolEntry<C>) o;
+            if (e.state() == PoolEntry.IDLE && e.claim(PoolEntry.IDLE, PoolEntry.LEASED)) {
+                if (connector.isUsable(e.connection)) {
+                    return e;
+                }
+                slots.retire(e);
+            }
+        }
+        return null;
+    }
+
+    /** Claims any usable idle entry; dead ones met on the way are closed. */
+    private PoolEntry<C> claimShared() {
+        for (PoolEntry<C> e : slots.table().entries) {
+            if (e.state() == PoolEntry.IDLE && e.claim(PoolEntry.IDLE, PoolEntry.LEASED)) {
+                if (connector.isUsable(e.connection)) {
+                    return e;
+                }
+                slots.retire(e);
+            }
+        }
+        return null;
+    }
+
+    private void handOff(PoolEntry<C> e, ThreadStack local) {
+        if (!waiters.quiet() && giveToWaiter(e)) {
+            return;
+        }
+        if (closed) {
+            slots.retire(e);
+            return;
+        }
+        e.idleSince = nanoClock.getAsLong();
+        local.push(e);
+        e.set(PoolEntry.IDLE);
+        afterPutBack();
+    }
+
+    /** Completes the longest-waiting live request with {@code e}'s connection; false if none waits. */
+    private boolean giveToWaiter(PoolEntry<C> e) {
+        CompletableFuture<C> w;
+        while ((w = waiters.pollLive()) != null) {
+            if (w.complete(e.connection)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** After an entry became idle: a close or a waiter that came meanwhile must see it. */
+    private void afterPutBack() {
+        if (closed) {
+            closeIdle();
+        } else if (!waiters.isEmpty()) {
+            drain();
+        }
+    }
+
+    private CompletableFuture<C> await() {
+        if (!waiters.reserve(maxPending)) {
+            return CompletableFuture.failedFuture(refusals.exhausted("pool " + name + " has " + maxConnections
+                    + " connections in use and " + maxPending + " requests waiting"));
+        }
+        CompletableFuture<C> waiter = new CompletableFuture<>();
+        waiters.add(waiter);
+        if (closed) {
+            waiters.failAll(refusals.closed(closedMessage()));
+        } else {
+            drain();
+        }
+        return waiter;
+    }
+
+    /**
+     * Serves waiters while something can serve them: an idle connection, or room to open one. Called after
+     * anything that may free a connection or a slot, and by a request right after it queued.
+     */
+    private void drain() {
+        while (!closed && !waiters.isEmpty()) {
+            PoolEntry<C> e = claimShared();
+            if (e != null) {
+                if (!giveToWaiter(e)) {
+                    e.set(PoolEntry.IDLE); // nobody left: park it again and look once more
+                }
+            } else if (slots.reserve()) {
+                CompletableFuture<C> w = waiters.pollLive();
+                if (w == null) {
+                    slots.unreserve();
+                } else {
+                    connect(w);
+                }
+            } else {
+                return;
+            }
+        }
+    }
+
+    // ---- opening and closing -------------------------------------------------------------------
+
+    private void connect(CompletableFuture<C> target) {
+        CompletableFuture<C> opening;
+        try {
+            opening = connector.connect();
+        } catch (RuntimeException e) {
+            opening = CompletableFuture.failedFuture(e);
+        }
+        opening.whenComplete(new Arrival(target));
+    }
+
+    /** A connect finished: the new connection goes to its requester, or back to the pool if it gave up. */
+    private final class Arrival implements BiConsumer<C, Throwable> {
+        private final CompletableFuture<C> target;
+
+        Arrival(CompletableFuture<C> target) {
+            this.target = target;
+        }
+
+        @Override
+        public void accept(C connection, Throwable error) {
+            if (error != null) {
+                slots.unreserve();
+                target.completeExceptionally(error);
+                drain();
+                return;
+            }
+            PoolEntry<C> e = slots.opened(connection);
+            if (closed) {
+                slots.retire(e);
+                target.completeExceptionally(refusals.closed(closedMessage()));
+            } else if (!target.complete(connection)) {
+                handOff(e, stacks.get());
+            }
+        }
+    }
+
+    private PoolEntry<C> leasedEntry(ThreadStack local, C connection) {
+        @SuppressWarnings("unchecked")
+        PoolEntry<C> e = (PoolEntry<C>) local.lastLeased;
+        if (e == null || e.connection != connection || e.state() != PoolEntry.LEASED) {
+            e = slots.table().find(connection);
+            if (e == null || e.state() != PoolEntry.LEASED) {
+                throw new IllegalStateException("pool " + name + " has not leased out this connection");
+            }
+        }
+        return e;
+    }
+
+    private void closeIdle() {
+        for (PoolEntry<C> e : slots.table().entries) {
+            if (e.state() == PoolEntry.IDLE && e.claim(PoolEntry.IDLE, PoolEntry.REMOVED)) {
+                slots.retire(e);
+            }
+        }
+    }
+
+    private String closedMessage() {
+        return "pool " + name + " is closed";
+    }
+
+    /** Per-thread stacks of this pool, created on a thread's first use. */
+    private static final class Stacks extends ThreadLocal<ThreadStack> {
+        private final int capacity;
+
+        Stacks(int capacity) {
+            this.capacity = capacity;
+        }
+
+        @Override
+        protected ThreadStack initialValue() {
+            return new ThreadStack(capacity);
+        }
+    }
+}

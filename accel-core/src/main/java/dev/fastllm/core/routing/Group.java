@@ -1,0 +1,235 @@
+package dev.fastllm.core.routing;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * Everything a {@link FastRouter} knows about one model group, in primitive words read and written with
+ * atomic operations and no lock: this minute's usage ({@link MinuteUsage}), and per deployment its requests
+ * in flight and its last latencies (one padded block each, written by the picks and ends of that deployment
+ * only), its cooldown end (one compact array, read by every pick, written on cooldown only) and its failure
+ * window (an immutable pair swapped by compare-and-set, on failures only).
+ */
+final class Group {
+    static final int CELL_STRIDE = 16;
+    private static final int IN_FLIGHT = 0;
+    private static final int LATENCY_SEQ = 1;
+    private static final int LATENCY_SUM = 2;
+    private static final int LATENCY_RING = 3;
+
+    private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle FAILS = MethodHandles.arrayElementVarHandle(FailWindow[].class);
+    private static final VarHandle USAGE;
+
+    static {
+        try {
+            USAGE = MethodHandles.lookup().findVarHandle(Group.class, "usage", MinuteUsage.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** Failures counted in the window opened by the first of them. */
+    record FailWindow(long start, int count) {
+    }
+
+    private static final FailWindow NO_FAILURES = new FailWindow(0, 0);
+
+    final String[] ids;
+    final int size;
+    final long[] rpm;
+    final long[] tpm;
+    final long[] weights;
+    /** Seeded draws for reproducible runs in one thread; null: each thread's own random. */
+    final SplittableRandom seeded;
+    private final FastRouter router;
+    private final long[] cells;
+    private final long[] coolUntil;
+    private final FailWindow[] fails;
+    private volatile MinuteUsage usage;
+
+    Group(FastRouter router, String[] ids, long[] rpm, long[] tpm, long[] weights, SplittableRandom seeded) {
+        this.router = router;
+        this.ids = ids;
+        this.size = ids.length;
+        this.rpm = rpm;
+        this.tpm = tpm;
+        this.weights = weights;
+        this.seeded = seeded;
+        this.cells = new long[(size + 2) * CELL_STRIDE];
+        this.coolUntil = new long[size];
+        Arrays.fill(coolUntil, Long.MIN_VALUE);
+        this.fails = new FailWindow[size];
+        Arrays.fill(fails, NO_FAILURES);
+        this.usage = new MinuteUsage(Long.MIN_VALUE, size);
+    }
+
+    Claim pick(long tokens, long now) {
+        long minute = Math.floorDiv(now, FastRouter.MINUTE_MILLIS);
+        for (;;) {
+            MinuteUsage u = usage;
+            MinuteUsage seen = minute > u.minute ? null : u; // null: this pick starts a new minute
+            long candidates = 0;
+            for (int i = 0; i < size; i++) {
+                if (now >= coolUntil(i) && MinuteUsage.fits(seen, i, tokens, rpm[i], tpm[i])) {
+                    candidates |= 1L << i;
+                }
+            }
+            if (candidates == 0) {
+                if (seen == null && !USAGE.compareAndSet(this, u, new MinuteUsage(minute, size))) {
+                    continue;
+                }
+                return null;
+            }
+            int chosen = Choice.choose(router.strategy, this, seen, candidates);
+            boolean claimed = seen == null
+                    ? USAGE.compareAndSet(this, u, MinuteUsage.startedWith(minute, size, chosen, 1, tokens))
+                    : u.claim(chosen, tokens, rpm[chosen], tpm[chosen]);
+            if (claimed) {
+                LONGS.getAndAdd(cells, cell(chosen, IN_FLIGHT), 1L);
+                return new Claim(this, chosen, now, tokens);
+            }
+            // another call took the chosen deployment's last capacity, or started the minute: choose again
+        }
+    }
+
+    /**
+     * Ends a claim. Effects become visible in this order: in flight, cooldown, tokens, latency; so a pick
+     * that sees the cooldown never needs the token settlement of the same deployment.
+     */
+    boolean end(Claim claim, int status, long totalTokens, long now) {
+        if (!claim.end()) {
+            return false;
+        }
+        int i = claim.index;
+        decrementInFlight(i);
+        boolean success = status >= 200 && status <= 299;
+        if (!success && FastRouter.countsAsFailure(status)) {
+            recordFailure(i, now);
+        }
+        settle(claim, success ? totalTokens : 0, now);
+        if (success && router.strategy == Choice.LATENCY) { // only that strategy reads latencies
+            recordLatency(i, Math.max(0, now - claim.startedAtMillis()));
+        }
+        return true;
+    }
+
+    private void settle(Claim claim, long used, long now) {
+        long minute = Math.floorDiv(now, FastRouter.MINUTE_MILLIS);
+        long startMinute = Math.floorDiv(claim.startedAtMillis(), FastRouter.MINUTE_MILLIS);
+        for (;;) {
+            MinuteUsage u = usage;
+            if (minute > u.minute) {
+                // a new minute holds no reservation to drop: only what was used
+                if (USAGE.compareAndSet(this, u, MinuteUsage.startedWith(minute, size, claim.index, 0, used))) {
+                    return;
+                }
+                continue;
+            }
+            u.settle(claim.index, startMinute == u.minute ? claim.reservedTokens() : 0, used);
+            return;
+        }
+    }
+
+    long retryAfter(long tokens, long now) {
+        long minute = Math.floorDiv(now, FastRouter.MINUTE_MILLIS);
+        long nextMinute = (minute + 1) * FastRouter.MINUTE_MILLIS;
+        for (;;) {
+            MinuteUsage u = usage;
+            MinuteUsage seen = minute > u.minute ? null : u;
+            long earliest = Long.MAX_VALUE;
+            for (int i = 0; i < size; i++) {
+                if (tokens > tpm[i] || rpm[i] == 0) {
+                    continue; // never fits
+                }
+                long at = MinuteUsage.fits(seen, i, tokens, rpm[i], tpm[i]) ? now : nextMinute;
+                at = Math.max(at, coolUntil(i));
+                earliest = Math.min(earliest, at);
+            }
+            if (seen == null && !USAGE.compareAndSet(this, u, new MinuteUsage(minute, size))) {
+                continue; // the original starts the minute here too
+            }
+            if (earliest == Long.MAX_VALUE) {
+                earliest = nextMinute;
+            }
+            return Math.max(0, earliest - now);
+        }
+    }
+
+    int indexOf(String id) {
+        for (int i = 0; i < size; i++) {
+            if (ids[i].equals(id)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    long inFlight(int i) {
+        return (long) LONGS.getVolatile(cells, cell(i, IN_FLIGHT));
+    }
+
+    long coolUntil(int i) {
+        return (long) LONGS.getAcquire(coolUntil, i);
+    }
+
+    /** Average of the last {@link FastRouter#LATENCY_SAMPLES} latencies; 0 when none. */
+    double averageLatency(int i) {
+        long n = Math.min((long) LONGS.getVolatile(cells, cell(i, LATENCY_SEQ)), FastRouter.LATENCY_SAMPLES);
+        if (n == 0) {
+            return 0;
+        }
+        return (double) (long) LONGS.getVolatile(cells, cell(i, LATENCY_SUM)) / n;
+    }
+
+    /** Every claim added one before it could be ended, so the count cannot go below zero. */
+    private void decrementInFlight(int i) {
+        LONGS.getAndAdd(cells, cell(i, IN_FLIGHT), -1L);
+    }
+
+    /**
+     * The ring takes samples in order; the sum is kept beside it (each write adds its sample and takes out
+     * the one it replaced), so an average is two reads. Exact whenever no end is in progress.
+     */
+    private void recordLatency(int i, long latency) {
+        long seq = (long) LONGS.getAndAdd(cells, cell(i, LATENCY_SEQ), 1L);
+        int slot = cell(i, LATENCY_RING) + (int) (seq % FastRouter.LATENCY_SAMPLES);
+        long replaced = (long) LONGS.getAndSet(cells, slot, latency);
+        LONGS.getAndAdd(cells, cell(i, LATENCY_SUM), latency - replaced);
+    }
+
+    private void recordFailure(int i, long now) {
+        for (;;) {
+            FailWindow f = (FailWindow) FAILS.getVolatile(fails, i);
+            long start = f.start();
+            int count = f.count();
+            if (count == 0 || now - start >= FastRouter.MINUTE_MILLIS) {
+                start = now;
+                count = 0;
+            }
+            count++;
+            boolean cool = count > router.allowedFails;
+            if (FAILS.compareAndSet(fails, i, f, new FailWindow(start, cool ? 0 : count))) {
+                if (cool) {
+                    coolAtLeastUntil(i, now + router.cooldownMillis);
+                }
+                return;
+            }
+        }
+    }
+
+    private void coolAtLeastUntil(int i, long until) {
+        for (;;) {
+            long current = coolUntil(i);
+            if (current >= until || LONGS.compareAndSet(coolUntil, i, current, until)) {
+                return;
+            }
+        }
+    }
+
+    private static int cell(int i, int field) {
+        return (i + 1) * CELL_STRIDE + field;
+    }
+}

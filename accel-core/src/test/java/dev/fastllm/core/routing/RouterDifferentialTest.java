@@ -1,0 +1,114 @@
+package dev.fastllm.core.routing;
+
+import dev.fastllm.gateway.routing.Route;
+import dev.fastllm.gateway.routing.Router;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The twin and the gateway's router, fed the same seeded random operations in one thread with one clock and
+ * generators split from the same seed: every pick (which deployment, or none), every end's answer, every
+ * retry-after, in-flight count and cooldown must be the same, for every strategy.
+ */
+class RouterDifferentialTest {
+
+    private static final int[] STATUSES = {200, 200, 200, 201, 204, 400, 401, 404, 408, 409, 429, 500, 503, 0,
+            Router.CANCELLED};
+
+    @ParameterizedTest
+    @ValueSource(strings = {"simple-shuffle", "least-busy", "latency-based-routing", "usage-based-routing-v2",
+            "usage-based-routing"})
+    void sameAnswersAsTheOriginal(String strategy) {
+        long base = Long.getLong("router.seed", System.nanoTime());
+        for (int run = 0; run < 150; run++) {
+            long seed = base + run;
+            try {
+                runOnce(strategy, seed);
+            } catch (AssertionError e) {
+                throw new AssertionError(strategy + " seed " + seed + " (replay with -Drouter.seed=" + seed + "): "
+                        + e.getMessage(), e);
+            }
+        }
+    }
+
+    static Originals.Spec randomSpec(SplittableRandom rnd) {
+        int n = 1 + rnd.nextInt(5);
+        String[] ids = new String[n];
+        long[] rpm = new long[n];
+        long[] tpm = new long[n];
+        long[] weight = new long[n];
+        for (int i = 0; i < n; i++) {
+            ids[i] = "d" + i;
+            rpm[i] = rnd.nextInt(3) == 0 ? rnd.nextInt(12) : FastRouter.UNSET;
+            tpm[i] = rnd.nextInt(3) == 0 ? rnd.nextInt(2_000) : FastRouter.UNSET;
+            weight[i] = rnd.nextInt(4) == 0 ? rnd.nextInt(5) : FastRouter.UNSET;
+        }
+        return new Originals.Spec("g", ids, rpm, tpm, weight);
+    }
+
+    private static void runOnce(String strategy, long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        Originals.Spec spec = randomSpec(rnd);
+        int allowedFails = rnd.nextInt(4);
+        long cooldownSeconds = rnd.nextInt(11);
+        long routerSeed = rnd.nextLong();
+        Router a = Originals.original(strategy, allowedFails, cooldownSeconds, routerSeed, spec);
+        FastRouter b = Originals.twin(strategy, allowedFails, cooldownSeconds, routerSeed, spec);
+        List<Route> routes = new ArrayList<>();
+        List<Claim> claims = new ArrayList<>();
+        long now = 1_700_000_000_000L + rnd.nextLong(1_000_000);
+        int steps = 50 + rnd.nextInt(250);
+        for (int step = 0; step < steps; step++) {
+            int op = rnd.nextInt(100);
+            String what;
+            if (op < 40) {
+                String group = rnd.nextInt(20) == 0 ? "unknown" : "g";
+                long tokens = rnd.nextInt(10) == 0 ? -rnd.nextInt(100) : rnd.nextInt(400);
+                what = "pick " + group + " " + tokens;
+                Route r = a.pick(group, tokens, now);
+                Claim c = b.pick(group, tokens, now);
+                assertEquals(r == null ? null : r.deployment().id(), c == null ? null : c.deploymentId(), what);
+                if (r != null) {
+                    assertEquals(r.startedAtMillis(), c.startedAtMillis(), what);
+                    assertEquals(r.reservedTokens(), c.reservedTokens(), what);
+                    routes.add(r);
+                    claims.add(c);
+                }
+            } else if (op < 75 && !routes.isEmpty()) {
+                int i = rnd.nextInt(routes.size());
+                int status = STATUSES[rnd.nextInt(STATUSES.length)];
+                long total = rnd.nextInt(10) == 0 ? -5 : rnd.nextInt(600);
+                what = "end " + i + " status " + status + " total " + total;
+                assertEquals(a.onEnd(routes.get(i), status, total, now), b.onEnd(claims.get(i), status, total, now), what);
+                if (rnd.nextInt(4) != 0) { // keep some ended routes: a second end must change nothing
+                    routes.remove(i);
+                    claims.remove(i);
+                }
+            } else if (op < 85) {
+                long tokens = rnd.nextInt(3_000);
+                what = "retryAfter " + tokens;
+                assertEquals(a.retryAfterMillis("g", tokens, now), b.retryAfterMillis("g", tokens, now), what);
+            } else if (op < 97) {
+                long dt = rnd.nextInt(4) == 0 ? rnd.nextLong(90_000) : rnd.nextInt(3_000);
+                now += dt;
+                what = "tick " + dt;
+            } else {
+                long dt = rnd.nextInt(70_000);
+                now -= dt; // callers' clocks are not monotonic across threads
+                what = "back " + dt;
+            }
+            String where = "after step " + step + " (" + what + ")";
+            for (String id : spec.ids()) {
+                assertEquals(a.inFlight("g", id), b.inFlight("g", id), where + " in flight " + id);
+                assertEquals(a.isCoolingDown("g", id, now), b.isCoolingDown("g", id, now), where + " cooling " + id);
+            }
+            assertEquals(a.hasGroup("g"), b.hasGroup("g"));
+        }
+    }
+}

@@ -1,0 +1,206 @@
+package dev.fastllm.core.routing;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** 64 threads on one router, every strategy, with exact invariants. */
+class RouterStressTest {
+
+    private static final int THREADS = 64;
+    private static final long T0 = 1_700_000_040_000L;
+    private static final long U = FastRouter.UNSET;
+
+    private static void runAll(Worker body) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(THREADS);
+        try {
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<?>> futures = new ArrayList<>();
+            for (int t = 0; t < THREADS; t++) {
+                int id = t;
+                futures.add(pool.submit(() -> {
+                    go.await();
+                    body.run(id);
+                    return null;
+                }));
+            }
+            go.countDown();
+            for (Future<?> f : futures) {
+                f.get(120, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    interface Worker {
+        void run(int thread) throws Exception;
+    }
+
+    private static FastRouter router(String strategy, int allowedFails, long cooldownMillis) {
+        return FastRouter.builder(strategy, allowedFails, cooldownMillis)
+                .group("g", new String[]{"a", "b", "c"}, new long[]{U, U, U}, new long[]{U, U, U}, new long[]{U, U, 3})
+                .group("h", new String[]{"x", "y"}, new long[]{U, 50}, new long[]{U, 5_000}, new long[]{U, U})
+                .build();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"simple-shuffle", "least-busy", "latency-based-routing", "usage-based-routing-v2"})
+    void inFlightReturnsToZeroAndEveryClaimEndsOnce(String strategy) throws Exception {
+        FastRouter router = router(strategy, 5, 1_000);
+        int[] statuses = {200, 200, 200, 200, 429, 500, 0, 400, FastRouter.CANCELLED};
+        AtomicInteger picked = new AtomicInteger();
+        AtomicInteger ended = new AtomicInteger();
+        runAll(thread -> {
+            SplittableRandom rnd = new SplittableRandom(thread);
+            List<Claim> open = new ArrayList<>();
+            for (int i = 0; i < 3_000; i++) {
+                long now = T0 + i * 7L; // crosses minutes and cooldowns
+                Claim c = router.pick((i & 1) == 0 ? "g" : "h", rnd.nextInt(50), now);
+                if (c != null) {
+                    picked.incrementAndGet();
+                    open.add(c);
+                }
+                while (open.size() > rnd.nextInt(4)) {
+                    Claim done = open.remove(rnd.nextInt(open.size()));
+                    int status = statuses[rnd.nextInt(statuses.length)];
+                    if (router.onEnd(done, status, rnd.nextInt(100), now + 5)) {
+                        ended.incrementAndGet();
+                    }
+                    if (router.onEnd(done, 200, 1, now + 6)) { // a second end changes nothing
+                        ended.incrementAndGet();
+                    }
+                }
+            }
+            for (Claim c : open) {
+                if (router.onEnd(c, 200, 1, T0 + 40_000)) {
+                    ended.incrementAndGet();
+                }
+            }
+        });
+        assertTrue(picked.get() > 0);
+        assertEquals(picked.get(), ended.get(), "every claim ended exactly once");
+        for (String id : new String[]{"a", "b", "c"}) {
+            assertEquals(0, router.inFlight("g", id), id);
+        }
+        for (String id : new String[]{"x", "y"}) {
+            assertEquals(0, router.inFlight("h", id), id);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"simple-shuffle", "least-busy", "latency-based-routing", "usage-based-routing-v2"})
+    void capacityIsNeverOversoldInAnyMinute(String strategy) throws Exception {
+        FastRouter router = FastRouter.builder(strategy, 3, 5_000)
+                .group("g", new String[]{"a", "b", "c"}, new long[]{300, 200, U}, new long[]{U, 60_000, 20_000},
+                        new long[]{U, U, U})
+                .build();
+        int minutes = 3;
+        AtomicLongArray admitted = new AtomicLongArray(minutes * 3);
+        AtomicLongArray tokens = new AtomicLongArray(minutes * 3);
+        runAll(thread -> {
+            SplittableRandom rnd = new SplittableRandom(thread);
+            for (int m = 0; m < minutes; m++) {
+                for (int i = 0; i < 40; i++) {
+                    long now = T0 + m * FastRouter.MINUTE_MILLIS + rnd.nextInt(1000);
+                    long estimate = 300 + rnd.nextInt(200);
+                    Claim c = router.pick("g", estimate, now);
+                    if (c != null) {
+                        admitted.incrementAndGet(m * 3 + c.deployment());
+                        tokens.addAndGet(m * 3 + c.deployment(), estimate);
+                        // settles at the reserved figure, so tokens counted are exactly those estimated
+                        router.onEnd(c, 200, estimate, now + 1);
+                    }
+                }
+            }
+        });
+        for (int m = 0; m < minutes; m++) {
+            assertTrue(admitted.get(m * 3) <= 300, "a over rpm in minute " + m);
+            assertTrue(admitted.get(m * 3 + 1) <= 200, "b over rpm in minute " + m);
+            assertTrue(tokens.get(m * 3 + 1) <= 60_000, "b over tpm in minute " + m + ": " + tokens.get(m * 3 + 1));
+            assertTrue(tokens.get(m * 3 + 2) <= 20_000, "c over tpm in minute " + m + ": " + tokens.get(m * 3 + 2));
+        }
+        assertEquals(0, router.inFlight("g", "a"));
+    }
+
+    /** Exactly the capacity is admitted when the demand exceeds it: no pick refused while capacity is left. */
+    @ParameterizedTest
+    @ValueSource(strings = {"simple-shuffle", "least-busy", "latency-based-routing", "usage-based-routing-v2"})
+    void exactlyTheCapacityIsAdmitted(String strategy) throws Exception {
+        FastRouter router = FastRouter.builder(strategy, 3, 5_000)
+                .group("g", new String[]{"a", "b"}, new long[]{300, 200}, new long[]{U, 60_000}, new long[]{U, U})
+                .build();
+        AtomicInteger admitted = new AtomicInteger();
+        AtomicInteger onA = new AtomicInteger();
+        runAll(thread -> {
+            for (int i = 0; i < 30; i++) {
+                Claim c = router.pick("g", 400, T0 + 1_000);
+                if (c != null) {
+                    admitted.incrementAndGet();
+                    if (c.deployment() == 0) {
+                        onA.incrementAndGet();
+                    }
+                    router.onEnd(c, 200, 400, T0 + 1_001);
+                }
+            }
+        });
+        // a: 300 requests; b: min(200 requests, 60 000 / 400 = 150 token reservations) = 150
+        assertEquals(450, admitted.get());
+        assertEquals(300, onA.get());
+    }
+
+    /** Once a failure has cooled a deployment down, no pick that starts afterwards chooses it until it ends. */
+    @ParameterizedTest
+    @ValueSource(strings = {"simple-shuffle", "least-busy", "latency-based-routing", "usage-based-routing-v2"})
+    void aCoolingDeploymentIsNeverPicked(String strategy) throws Exception {
+        FastRouter router = FastRouter.builder(strategy, 0, 60_000)
+                .group("g", new String[]{"a", "b", "c", "d"}, new long[]{U, U, U, U}, new long[]{U, U, U, U},
+                        new long[]{U, U, U, U})
+                .build();
+        AtomicLong coolingMask = new AtomicLong(); // bit i: deployment i's cooldown is established
+        AtomicInteger violations = new AtomicInteger();
+        AtomicInteger picks = new AtomicInteger();
+        runAll(thread -> {
+            SplittableRandom rnd = new SplittableRandom(thread);
+            for (int i = 0; i < 500; i++) {
+                long now = T0 + i; // all within the first cooldown
+                long coolingBefore = coolingMask.get();
+                Claim c = router.pick("g", 1, now);
+                if (c == null) {
+                    continue;
+                }
+                picks.incrementAndGet();
+                if ((coolingBefore & (1L << c.deployment())) != 0) {
+                    violations.incrementAndGet();
+                }
+                boolean fail = c.deployment() < 3 && rnd.nextInt(50) == 0; // a, b, c fail now and then; d never
+                router.onEnd(c, fail ? 503 : 200, 1, now);
+                if (fail) {
+                    coolingMask.getAndAccumulate(1L << c.deployment(), (x, y) -> x | y);
+                }
+            }
+        });
+        assertEquals(0, violations.get(), "picks of a deployment already cooling down");
+        assertTrue(picks.get() > 0);
+        for (int i = 0; i < 3; i++) {
+            if ((coolingMask.get() & (1L << i)) != 0) {
+                assertTrue(router.isCoolingDown("g", "abcd".substring(i, i + 1), T0 + 500));
+            }
+        }
+        assertTrue(!router.isCoolingDown("g", "d", T0 + 500));
+    }
+}
