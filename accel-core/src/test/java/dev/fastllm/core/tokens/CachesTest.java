@@ -11,7 +11,8 @@ class CachesTest {
 
     @Test
     void pieceCacheHoldsAtMostItsCapacityOfShortEntries() {
-        Encoding small = new Encoding("o200k_base", true, Encoding.o200k().vocabulary, 64);
+        Encoding small = new Encoding("o200k_base", true, Encoding.o200k().vocabulary, 64,
+                Encoding.o200k().specialTokens, new int[] {199999, 200018});
         PieceCache cache = small.pieces;
         ShortPieceTable shortPieces = small.shortPieces;
         assertEquals(64, cache.capacity());

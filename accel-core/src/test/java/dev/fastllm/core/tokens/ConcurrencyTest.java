@@ -27,7 +27,8 @@ class ConcurrencyTest {
             int from = r.nextInt(all.length() - 2000);
             texts.add(i % 2 == 0 ? all.substring(from, from + r.nextInt(1, 2000)) : Generators.mixed(r));
         }
-        Encoding tiny = new Encoding("o200k_base", true, Encoding.o200k().vocabulary, 16);
+        Encoding tiny = new Encoding("o200k_base", true, Encoding.o200k().vocabulary, 16,
+                Encoding.o200k().specialTokens, new int[] {199999, 200018});
         TokenCounter memo = TokenCounter.memoizing(TokenCounter.of("cl100k_base"), 20_000);
         int[][] expected = new int[3][texts.size()];
         for (int i = 0; i < texts.size(); i++) {
