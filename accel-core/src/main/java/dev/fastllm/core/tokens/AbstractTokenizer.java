@@ -19,6 +19,11 @@ abstract class AbstractTokenizer implements Tokenizer {
      */
     abstract TokenBuffer ids(char[] t, int maxTokens);
 
+    /** How many of the {@code size} ids {@link #ids} gave are kept under a limit of {@code maxTokens}. */
+    int kept(int size, int maxTokens) {
+        return Math.max(0, Math.min(maxTokens, size));
+    }
+
     @Override
     public final void load() {
         encoding();
@@ -43,7 +48,7 @@ abstract class AbstractTokenizer implements Tokenizer {
         if (maxTokens == Integer.MAX_VALUE) {
             return new EncodedText(buffer.toArray(buffer.size()), false, t.length - 1);
         }
-        int[] ids = buffer.toArray(Math.max(0, Math.min(maxTokens, buffer.size())));
+        int[] ids = buffer.toArray(kept(buffer.size(), maxTokens));
         return cutToPrefix(t, ids);
     }
 

@@ -102,7 +102,8 @@ final class BytePairMerger {
     void encode(int length, TokenBuffer out) {
         if (length > FLAT_LIMIT) {
             BacktrackingEncoder encoder = backtracking();
-            out.addAll(encoder.tokens, encoder.encode(bytes, length));
+            int count = encoder.encode(bytes, length);
+            out.addAll(encoder.tokens, count); // read after encode: it may grow the array
             return;
         }
         int parts = countFlat(length);

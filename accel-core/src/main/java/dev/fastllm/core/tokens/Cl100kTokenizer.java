@@ -30,12 +30,25 @@ final class Cl100kTokenizer extends AbstractTokenizer {
         int n = t.length;
         Encoding encoding = Encoding.cl100k();
         TokenBuffer out = new TokenBuffer(n / 4);
-        for (int s = 0; s < n && out.size() < maxTokens; ) {
+        for (int s = 0; s < n; ) {
             int e = Cl100kSplitter.pieceEnd(t, s, n);
             encoding.encodePiece(t, s, e, out);
             s = e;
+            if (out.size() >= maxTokens) {
+                break; // after the piece, as JTokkit's cl100k_base scanner checks: the first piece always runs
+            }
         }
         return out;
+    }
+
+    /**
+     * JTokkit's cl100k_base encodes the first piece before it looks at the limit, and adds a piece that is
+     * a single token without looking at it: so a limit of 0 or less keeps the first piece's token when
+     * that piece is one token, and nothing otherwise.
+     */
+    @Override
+    int kept(int size, int maxTokens) {
+        return maxTokens <= 0 ? (size == 1 ? 1 : 0) : Math.min(maxTokens, size);
     }
 
     @Override
