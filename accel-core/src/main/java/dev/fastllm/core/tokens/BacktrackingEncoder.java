@@ -23,6 +23,9 @@ final class BacktrackingEncoder {
     /** The tokens found, in order; valid in {@code [0, count)} after {@link #encode}. */
     int[] tokens = new int[64];
     private long[] dead = new long[8];
+    private static final int PAIR_MEMO_BITS = 10;
+    /** Direct-mapped: {@code (first << 32 | second) + 1} shifted left once, plus the answer bit; 0 empty. */
+    private final long[] pairMemo = new long[1 << PAIR_MEMO_BITS];
 
     BacktrackingEncoder(MergeTree tree, Vocabulary vocabulary) {
         this.tree = tree;
@@ -46,7 +49,7 @@ final class BacktrackingEncoder {
             int last = count > 0 ? out[count - 1] : -1;
             while (true) {
                 int end = pos + vocabulary.length(token);
-                if ((dead[end >>> 6] & (1L << end)) == 0 && (last < 0 || tree.validPair(b, pos, last, token))) {
+                if ((dead[end >>> 6] & (1L << end)) == 0 && (last < 0 || validPair(b, pos, last, token))) {
                     if (count == out.length) {
                         out = tokens = Arrays.copyOf(out, count * 2);
                     }
@@ -70,6 +73,22 @@ final class BacktrackingEncoder {
             }
         }
         return count;
+    }
+
+    /**
+     * {@link MergeTree#validPair}, remembered: the answer depends on the two tokens only, and a long run
+     * asks about the same few pairs again and again.
+     */
+    private boolean validPair(byte[] b, int boundary, int first, int second) {
+        long key = ((long) first << 32) | second;
+        int slot = (int) ((key * 0x9E3779B97F4A7C15L) >>> (64 - PAIR_MEMO_BITS));
+        long entry = pairMemo[slot];
+        if (entry >>> 1 == key + 1) {
+            return (entry & 1) != 0;
+        }
+        boolean valid = tree.validPair(b, boundary, first, second);
+        pairMemo[slot] = ((key + 1) << 1) | (valid ? 1 : 0);
+        return valid;
     }
 
     /** Drops scratch arrays grown past a size worth keeping between calls. */
