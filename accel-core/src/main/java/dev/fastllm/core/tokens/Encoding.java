@@ -4,7 +4,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * One loaded encoding: its vocabulary, its piece cache, and how it turns a piece's chars into bytes.
+ * One loaded encoding: its vocabulary, its piece caches (counts; ids), its merge tree, and how it turns a
+ * piece's chars into bytes.
  * Loaded once per JVM per encoding, on first use, by the class-initialisation lock of a holder class
  * (no lock afterwards); immutable except for the cache, which is safe to share (see {@link PieceCache}).
  * If the rank file cannot be read, that first use throws (ExceptionInInitializerError, then
@@ -64,6 +65,10 @@ final class Encoding {
     private final boolean caching;
     final ShortPieceTable shortPieces;
     final PieceCache pieces;
+    /** Piece text to ids, for encoding; filled only by encoding calls. */
+    final PieceCache idPieces;
+    /** The rank of each ASCII byte alone. */
+    private final int[] asciiRanks = new int[128];
     /**
      * How an unpaired surrogate becomes bytes. JTokkit's o200k_base takes the bytes of each regex match
      * with {@code String.getBytes(UTF_8)}, which writes '?' for it; its cl100k_base scanner writes the
@@ -117,7 +122,13 @@ final class Encoding {
         this.mergers = ThreadLocal.withInitial(() -> new BytePairMerger(vocabulary, this::mergeTree));
         this.caching = cacheEntries > 0;
         this.shortPieces = new ShortPieceTable(Math.max(2, cacheEntries));
-        this.pieces = new PieceCache(Math.max(2, cacheEntries));
+        this.pieces = new PieceCache(Math.max(2, cacheEntries), false);
+        this.idPieces = new PieceCache(Math.max(2, cacheEntries), true);
+        byte[] one = new byte[1];
+        for (int c = 0; c < 128; c++) {
+            one[0] = (byte) c;
+            asciiRanks[c] = vocabulary.rank(one, 0, 1);
+        }
     }
 
     /** Token count of the piece {@code t[s, e)}. */
@@ -180,6 +191,27 @@ final class Encoding {
 
     /** Appends the token ids of the piece {@code t[s, e)} to {@code out}. */
     void encodePiece(char[] t, int s, int e, TokenBuffer out) {
+        int length = e - s;
+        if (length == 1 && t[s] < 0x80) {
+            out.add(asciiRanks[t[s]]);
+            return;
+        }
+        if (!caching || length > PieceCache.MAX_PIECE_CHARS) {
+            encodeUncached(t, s, e, out);
+            return;
+        }
+        int hash = PieceCache.hash(t, s, e);
+        int[] ids = idPieces.ids(t, s, e, hash);
+        if (ids != null) {
+            out.addAll(ids);
+            return;
+        }
+        int before = out.size();
+        encodeUncached(t, s, e, out);
+        idPieces.putIds(t, s, e, hash, out.tail(before));
+    }
+
+    private void encodeUncached(char[] t, int s, int e, TokenBuffer out) {
         BytePairMerger merger = mergers.get();
         byte[] b = merger.bytesFor(3 * (e - s));
         int n = utf8(t, s, e, b);
@@ -268,7 +300,7 @@ final class Encoding {
     /** Heap bytes held now: vocabulary, both levels of the piece cache as they are now, merge tree if built. */
     long heapBytes() {
         MergeTree tree = mergeTree;
-        return vocabulary.heapBytes() + shortPieces.heapBytes() + pieces.heapBytes()
-                + (tree == null ? 0 : tree.heapBytes());
+        return vocabulary.heapBytes() + shortPieces.heapBytes() + pieces.heapBytes() + idPieces.heapBytes()
+                + (tree == null ? 0 : tree.heapBytes()) + Vocabulary.arrayBytes(asciiRanks.length, 4);
     }
 }

@@ -1,26 +1,36 @@
 package dev.fastllm.core.tokens;
 
+import java.util.Arrays;
+
 /**
  * What {@link BacktrackingEncoder} needs beyond the vocabulary to merge long pieces in linear time:
  * for every token the two tokens byte-pair merging joined to make it (its split), the longest token
  * that is a proper prefix of it, and a filter of every token prefix for finding the longest token at a
  * position of a text.
  *
- * <p>The split of a token is recovered from the vocabulary alone, in rank order: the first pair
- * (longest left part first) of lower-ranked tokens whose concatenation is the token and which is itself a
- * valid pair (see {@link #validPair}). Merging joins the pair {@code (a, b)} into token {@code x} only if
+ * <p>The split of a token is recovered from the vocabulary alone: the first pair (longest left part
+ * first) of lower-ranked tokens whose concatenation is the token and which is a valid pair among the
+ * tokens below it (see {@link #validPair}). Merging joins the pair {@code (a, b)} into token {@code x} only if
  * {@code x}'s split is {@code (a, b)}, so "is {@code (a, b)} merged, and into what" is a vocabulary
  * lookup of {@code a}'s and {@code b}'s bytes, which sit next to each other in the text being encoded,
  * followed by a comparison with the split: no pair table is held.
  *
- * <p>Built once per encoding, on the first piece long enough to need it; immutable after, shared by all
- * threads. Holds three int arrays of one entry per token and a filter of about 4 bits per token prefix
- * (1 MB for o200k_base).
+ * <p>Made once per encoding, on the first piece long enough to need it, and shared by all threads. Only
+ * the prefix filter is built then; a token's split and longest prefix are computed the first time a
+ * merge needs them and kept, so the first long piece pays for the tokens it touches, not for all of
+ * them. Those entries are written without a lock: each is an int, written whole, and its value is a
+ * function of the vocabulary alone, so threads that race compute and write the same value, and a reader
+ * sees either "not yet computed" (and computes it) or that value. Holds three int arrays of one entry
+ * per token and a filter of about 20 bits per distinct token prefix (3.4 MB in all for o200k_base,
+ * 1.7 MB for cl100k_base).
  */
 final class MergeTree {
     private static final int NO_TOKEN = -1;
+    /** Not yet computed; never a token (tokens are 0 and up, {@link #NO_TOKEN} is -1). */
+    private static final int UNKNOWN = -2;
 
     private final Vocabulary vocabulary;
+    private final byte[] bytes;
     private final int longest;
     private final int[] nextPrefix;
     private final int[] left;
@@ -30,50 +40,69 @@ final class MergeTree {
 
     MergeTree(Vocabulary vocabulary) {
         this.vocabulary = vocabulary;
+        this.bytes = vocabulary.tokenBytes();
         this.longest = vocabulary.longestToken();
         int size = vocabulary.size();
-        byte[] bytes = vocabulary.tokenBytes();
         int bits = 63 - Long.numberOfLeadingZeros(Math.max(1 << 12, 4L * bytes.length)) + 1;
         this.prefixFilter = new long[1 << (bits - 6)];
         this.filterShift = 64 - bits;
-        this.nextPrefix = new int[size];
-        this.left = new int[size];
-        this.right = new int[size];
         for (int r = 0; r < size; r++) {
-            int start = vocabulary.start(r);
-            int end = start + vocabulary.length(r);
             long h = 0;
-            for (int i = start; i < end; i++) {
+            for (int i = vocabulary.start(r), end = i + vocabulary.length(r); i < end; i++) {
                 h = step(h, bytes[i]);
                 int bit = (int) (h >>> filterShift);
                 prefixFilter[bit >>> 6] |= 1L << bit;
             }
-            nextPrefix[r] = longestTokenIn(bytes, start, end - 1);
-            left[r] = NO_TOKEN;
-            right[r] = NO_TOKEN;
         }
-        for (int r = 0; r < size; r++) {
-            split(bytes, r);
-        }
+        this.nextPrefix = new int[size];
+        this.left = new int[size];
+        this.right = new int[size];
+        Arrays.fill(nextPrefix, UNKNOWN);
+        Arrays.fill(left, UNKNOWN);
+        Arrays.fill(right, UNKNOWN);
     }
 
-    /** Finds and records the split of token {@code id}; tokens below {@code id} have theirs already. */
-    private void split(byte[] bytes, int id) {
+    /** The left part of {@code token}'s split ({@code token} itself for a token that is no merge). */
+    private int left(int token) {
+        int l = left[token];
+        if (l == UNKNOWN) {
+            split(token);
+            l = left[token];
+        }
+        return l;
+    }
+
+    /** The right part of {@code token}'s split ({@code token} itself for a token that is no merge). */
+    private int right(int token) {
+        int r = right[token];
+        if (r == UNKNOWN) {
+            split(token);
+            r = right[token];
+        }
+        return r;
+    }
+
+    /**
+     * Finds and records the split of token {@code id}: the first pair (longest left part first) of
+     * lower-ranked tokens that spell it and that is valid among tokens below {@code id}. Reads the
+     * splits of shorter tokens only, computing those first, so it ends (depth at most the token's length).
+     */
+    private void split(int id) {
         int start = vocabulary.start(id);
         int end = start + vocabulary.length(id);
-        for (int first = nextPrefix[id]; first != NO_TOKEN; first = nextPrefix[first]) {
+        int first = nextPrefix(id);
+        int second = NO_TOKEN;
+        for (; first != NO_TOKEN; first = nextPrefix(first)) {
             int boundary = start + vocabulary.length(first);
-            int second = vocabulary.rank(bytes, boundary, end);
-            if (second != Vocabulary.NONE && first < id && second < id && validPair(bytes, boundary, first, second)) {
-                left[id] = first;
-                right[id] = second;
-                return;
+            second = vocabulary.rank(bytes, boundary, end);
+            if (second != Vocabulary.NONE && first < id && second < id && validPair(bytes, boundary, first, second, id)) {
+                break;
             }
         }
-        left[id] = id;
-        right[id] = id;
+        // right before left: a reader that sees left known and right not computes both again, never half
+        right[id] = first == NO_TOKEN ? id : second;
+        left[id] = first == NO_TOKEN ? id : first;
     }
-
     private static long step(long h, byte b) {
         return (h + (b & 0xFF) + 1) * 0x9E3779B97F4A7C15L;
     }
@@ -116,7 +145,13 @@ final class MergeTree {
 
     /** The longest token that is a proper prefix of {@code token}, or -1. */
     int nextPrefix(int token) {
-        return nextPrefix[token];
+        int p = nextPrefix[token];
+        if (p == UNKNOWN) {
+            int start = vocabulary.start(token);
+            p = longestTokenIn(bytes, start, start + vocabulary.length(token) - 1);
+            nextPrefix[token] = p;
+        }
+        return p;
     }
 
     /**
@@ -126,28 +161,33 @@ final class MergeTree {
      * the boundary would have come first: the pair then is not what merging produces.
      */
     boolean validPair(byte[] b, int boundary, int first, int second) {
+        return validPair(b, boundary, first, second, Integer.MAX_VALUE);
+    }
+
+    /** {@link #validPair} in the vocabulary of the tokens below {@code below}. */
+    private boolean validPair(byte[] b, int boundary, int first, int second, int below) {
         int limit = Integer.MAX_VALUE;
         while (true) {
-            int merged = merged(b, boundary, first, second);
+            int merged = merged(b, boundary, first, second, below);
             if (merged < limit) {
                 return false;
             }
             if (first > second) {
                 limit = first;
-                first = right[first];
+                first = right(first);
                 if (first == limit) {
                     limit = second + 1;
-                    second = left[second];
+                    second = left(second);
                     if (second + 1 == limit) {
                         return true;
                     }
                 }
             } else {
                 limit = second + 1;
-                second = left[second];
+                second = left(second);
                 if (second + 1 == limit) {
                     limit = first;
-                    first = right[first];
+                    first = right(first);
                     if (first == limit) {
                         return true;
                     }
@@ -156,15 +196,18 @@ final class MergeTree {
         }
     }
 
-    /** The token merging joins {@code first} and {@code second} into, or {@link Vocabulary#NONE}. */
-    private int merged(byte[] b, int boundary, int first, int second) {
+    /**
+     * The token below {@code below} that merging joins {@code first} and {@code second} into, or
+     * {@link Vocabulary#NONE}.
+     */
+    private int merged(byte[] b, int boundary, int first, int second, int below) {
         int before = vocabulary.length(first);
         int after = vocabulary.length(second);
         if (before + after > longest) {
             return Vocabulary.NONE;
         }
         int x = vocabulary.rank(b, boundary - before, boundary + after);
-        return x != Vocabulary.NONE && left[x] == first && right[x] == second ? x : Vocabulary.NONE;
+        return x != Vocabulary.NONE && x < below && left(x) == first && right(x) == second ? x : Vocabulary.NONE;
     }
 
     /** Heap bytes of the tables. */

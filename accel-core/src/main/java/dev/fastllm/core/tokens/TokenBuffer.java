@@ -26,6 +26,15 @@ final class TokenBuffer {
         size += count;
     }
 
+    void addAll(int[] from) {
+        addAll(from, from.length);
+    }
+
+    /** The ids from {@code from} to the end, as a new array. */
+    int[] tail(int from) {
+        return Arrays.copyOfRange(ids, from, size);
+    }
+
     int size() {
         return size;
     }
