@@ -17,8 +17,9 @@ final class Encoding {
     /** Where the published rank files sit in the JTokkit jar. */
     static final String RANK_FILE_DIR = "com/knuddels/jtokkit/";
     /**
-     * Entries of each level of each encoding's piece cache; a setting, read once when the encoding
-     * loads; 0 turns the piece cache off (every piece is merged; for measuring the bare algorithm).
+     * Entries of each level of each encoding's piece cache, and of its ids cache; a setting, read once
+     * when the encoding loads; 0 turns the caches off (every piece is merged; for measuring the bare
+     * algorithm).
      */
     static final String PIECE_CACHE_PROPERTY = "fastllm.tokens.pieceCacheEntries";
     static final int DEFAULT_PIECE_CACHE_ENTRIES = 1 << 15;
