@@ -3,9 +3,9 @@ package dev.fastllm.core.tokens;
 import java.util.function.Supplier;
 
 /**
- * Counts the tokens of one piece by byte-pair merging: start from single bytes, repeatedly merge the
- * adjacent pair whose concatenation has the lowest rank (the leftmost one among equals), stop when no
- * adjacent pair is a token. The answer is the number of parts left.
+ * Counts or lists the tokens of one piece by byte-pair merging: start from single bytes, repeatedly
+ * merge the adjacent pair whose concatenation has the lowest rank (the leftmost one among equals), stop
+ * when no adjacent pair is a token. The parts left are the tokens.
  *
  * <p>Owns its scratch arrays and reuses them from piece to piece, so merging allocates nothing once
  * the arrays have grown to the longest piece seen; one instance per thread (not thread-safe).
