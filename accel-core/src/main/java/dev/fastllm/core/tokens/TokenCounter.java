@@ -19,10 +19,10 @@ public interface TokenCounter {
      */
     static TokenCounter of(String encodingName) {
         if (Encoding.CL100K_BASE.equals(encodingName)) {
-            return Cl100kCounter.INSTANCE;
+            return Cl100kTokenizer.INSTANCE;
         }
         if (Encoding.O200K_BASE.equals(encodingName)) {
-            return O200kCounter.INSTANCE;
+            return O200kTokenizer.INSTANCE;
         }
         throw new IllegalArgumentException(Encoding.unknown(encodingName));
     }

@@ -236,6 +236,26 @@ final class Vocabulary {
         return size;
     }
 
+    /** The longest token's length in bytes. */
+    int longestToken() {
+        return longestToken;
+    }
+
+    /** Length in bytes of the token of rank {@code rank} (0 to {@link #size()} - 1). */
+    int length(int rank) {
+        return tokenStart[rank + 1] - tokenStart[rank];
+    }
+
+    /** Where the token of rank {@code rank} starts in {@link #tokenBytes()}. */
+    int start(int rank) {
+        return tokenStart[rank];
+    }
+
+    /** Every token's bytes back to back, in rank order (shared; never written). */
+    byte[] tokenBytes() {
+        return tokenBytes;
+    }
+
     /** The bytes this vocabulary holds on the heap: its arrays, headers included. */
     long heapBytes() {
         return arrayBytes(tokenBytes.length, 1) + arrayBytes(tokenStart.length, 4)

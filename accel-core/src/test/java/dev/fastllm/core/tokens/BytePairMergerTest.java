@@ -1,20 +1,27 @@
 package dev.fastllm.core.tokens;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.Arrays;
 
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-/** The flat and the heap merge agree, and both agree with JTokkit on pieces of every length. */
+/**
+ * The flat merge (pair by pair, the definition) and the backtracking encoder give the same tokens, and
+ * both agree with JTokkit on pieces of every length.
+ */
 class BytePairMergerTest {
 
     @Test
-    void flatAndHeapMergesGiveTheSameCountOnRandomBytesOfEveryKind() {
+    void flatMergeAndBacktrackingGiveTheSameTokensOnRandomBytesOfEveryKind() {
         SplittableRandom r = new SplittableRandom(Properties.BASE_SEED);
         for (Encoding encoding : new Encoding[] {Encoding.cl100k(), Encoding.o200k()}) {
-            BytePairMerger merger = new BytePairMerger(encoding.vocabulary);
+            BytePairMerger merger = new BytePairMerger(encoding.vocabulary, encoding::mergeTree);
             for (int i = 0; i < 3000; i++) {
-                int n = r.nextInt(2, 4 * BytePairMerger.FLAT_LIMIT + 100);
+                int n = r.nextInt(2, 12 * BytePairMerger.FLAT_LIMIT);
                 byte[] b = merger.bytesFor(n);
                 int alphabet = r.nextInt(3) == 0 ? 256 : r.nextInt(2, 30);
                 int base = r.nextBoolean() ? 'a' : 0x20;
@@ -24,9 +31,33 @@ class BytePairMergerTest {
                 if (encoding.vocabulary.rank(b, 0, n) != Vocabulary.NONE) {
                     continue;
                 }
-                int flat = merger.countFlat(n);
-                int heap = merger.countHeap(n);
-                assertEquals(flat, heap, "seed " + Properties.BASE_SEED + " case " + i);
+                TokenBuffer flat = new TokenBuffer(n);
+                int parts = merger.countFlat(n);
+                for (int k = 0; k < parts; k++) {
+                    flat.add(encoding.vocabulary.rank(b, merger.flatStart(k), merger.flatStart(k + 1)));
+                }
+                BacktrackingEncoder backtracking = merger.backtracking();
+                int count = backtracking.encode(b, n);
+                assertArrayEquals(flat.toArray(parts), Arrays.copyOf(backtracking.tokens, count),
+                        "seed " + Properties.BASE_SEED + " case " + i);
+            }
+        }
+    }
+
+    @Test
+    void everyTokenMergesToItselfByBacktracking() {
+        // the property the backtracking encoder rests on: no token of either vocabulary is unreachable
+        for (Encoding encoding : new Encoding[] {Encoding.cl100k(), Encoding.o200k()}) {
+            Vocabulary v = encoding.vocabulary;
+            BacktrackingEncoder backtracking = new BacktrackingEncoder(encoding.mergeTree(), v);
+            byte[] b = new byte[v.longestToken()];
+            for (int id = 0; id < v.size(); id++) {
+                int n = v.length(id);
+                System.arraycopy(v.tokenBytes(), v.start(id), b, 0, n);
+                int count = backtracking.encode(b, n);
+                if (count != 1 || backtracking.tokens[0] != id) {
+                    fail(encoding.name + " token " + id + " merges to " + Arrays.toString(Arrays.copyOf(backtracking.tokens, count)));
+                }
             }
         }
     }

@@ -1,17 +1,19 @@
 package dev.fastllm.core.tokens;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-/** Both caches stay within their bounds and never change an answer. */
+/** Both caches stay within their bounds and never change an answer; the merge tree is counted when built. */
 class CachesTest {
 
     @Test
     void pieceCacheHoldsAtMostItsCapacityOfShortEntries() {
-        Encoding small = new Encoding("o200k_base", true, Encoding.o200k().vocabulary, 64);
+        Encoding small = new Encoding("o200k_base", true, Encoding.o200k().vocabulary, 64,
+                Encoding.o200k().specialTokens, new int[] {199999, 200018});
         PieceCache cache = small.pieces;
         ShortPieceTable shortPieces = small.shortPieces;
         assertEquals(64, cache.capacity());
@@ -37,8 +39,23 @@ class CachesTest {
     }
 
     @Test
+    void mergeTreeIsBuiltOnTheFirstLongPieceOnceAndCountedInHeapBytes() {
+        Encoding fresh = new Encoding("cl100k_base", false, Encoding.cl100k().vocabulary, 64,
+                Encoding.cl100k().specialTokens, new int[] {100257, 100258, 100259, 100260, 100276});
+        char[] shortPiece = "hello".toCharArray();
+        fresh.countPiece(shortPiece, 0, shortPiece.length);
+        long before = fresh.heapBytes();
+        char[] longPiece = "abcdefghij".repeat(10).toCharArray();
+        assertEquals(Oracle.count("cl100k_base", new String(longPiece)), fresh.countPiece(longPiece, 0, longPiece.length));
+        MergeTree tree = fresh.mergeTree();
+        assertSame(tree, fresh.mergeTree());
+        assertTrue(tree.heapBytes() > 3L * 4 * fresh.vocabulary.size(), "three ints per token at least");
+        assertTrue(fresh.heapBytes() >= before + tree.heapBytes());
+    }
+
+    @Test
     void pieceCacheAnswersWhatWasPutAndNothingElse() {
-        PieceCache cache = new PieceCache(1024);
+        PieceCache cache = new PieceCache(1024, false);
         char[] t = "hello world".toCharArray();
         int h = PieceCache.hash(t, 0, 5);
         assertEquals(-1, cache.get(t, 0, 5, h));

@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-/** The committed corpus is what the generator writes, and every count over it equals JTokkit's. */
+/** The committed corpus is what the generator writes, and every count and encoding of it equals JTokkit's. */
 class CorpusTest {
 
     static String file(String name) {
@@ -34,22 +34,24 @@ class CorpusTest {
     }
 
     @Test
-    void wholeFilesCountAsJTokkitCounts() {
+    void wholeFilesCountAndEncodeAsJTokkitDoes() {
         for (String name : CorpusGenerator.FILES) {
             String text = file(name);
             for (String encoding : Properties.ENCODINGS) {
                 assertEquals(Oracle.count(encoding, text), TokenCounter.of(encoding).count(text), name + " " + encoding);
+                Properties.sameEncodingAsJTokkit(encoding, text);
             }
         }
     }
 
     @Test
-    void everyLineCountsAsJTokkitCounts() {
+    void everyLineCountsAndEncodesAsJTokkitDoes() {
         for (String name : CorpusGenerator.FILES) {
             for (String line : file(name).split("\n")) {
                 for (String encoding : Properties.ENCODINGS) {
                     assertEquals(Oracle.count(encoding, line), TokenCounter.of(encoding).count(line),
                             () -> name + " " + encoding + " " + Oracle.describe(line));
+                    Properties.sameIdsAsJTokkit(encoding, line);
                 }
             }
         }

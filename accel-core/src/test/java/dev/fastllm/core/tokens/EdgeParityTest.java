@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import org.junit.jupiter.api.Test;
 
 /**
- * Edges the random generators reach only by chance, compared with JTokkit directly: pieces on both
+ * Edges the random generators reach only by chance, counts and ids compared with JTokkit directly: pieces on both
  * sides of JTokkit's 500-byte switch to its other merge algorithm, contractions whose letters are any
  * BMP char (Unicode case folding), and supplementary code points at the cl100k_base scanner's
  * hard-coded cut-offs (U+323AF letters, U+1FBF9 numbers) and at Unicode 15/16 additions near them.
@@ -16,6 +16,7 @@ class EdgeParityTest {
         for (String encoding : Properties.ENCODINGS) {
             assertEquals(Oracle.count(encoding, text), TokenCounter.of(encoding).count(text),
                     () -> encoding + " " + Oracle.describe(text));
+            Properties.sameIdsAsJTokkit(encoding, text);
         }
     }
 

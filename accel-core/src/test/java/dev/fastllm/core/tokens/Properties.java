@@ -1,6 +1,11 @@
 package dev.fastllm.core.tokens;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import com.knuddels.jtokkit.api.EncodingResult;
+import com.knuddels.jtokkit.api.IntArrayList;
 
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
@@ -63,12 +68,59 @@ final class Properties {
         return current;
     }
 
-    /** Counts and pieces of both encodings equal JTokkit's for {@code text}. */
+    /** Pieces, counts, token ids, decoded bytes and limited encodings of both encodings equal JTokkit's. */
     static void sameAsJTokkit(String text) {
         assertEquals(Oracle.o200kPieces(text), Oracle.ourO200kPieces(text), "o200k_base pieces");
         assertEquals(Oracle.cl100kPieces(text), Oracle.ourCl100kPieces(text), "cl100k_base pieces");
         for (String encoding : ENCODINGS) {
             assertEquals(Oracle.count(encoding, text), TokenCounter.of(encoding).count(text), encoding + " count");
+            sameEncodingAsJTokkit(encoding, text);
         }
+    }
+
+    /**
+     * {@code encodeOrdinary}, {@code decodeBytes}, {@code decode}, {@code encode} (which throws on special
+     * tokens) and {@code encodeOrdinary(text, max)} at a limit chosen from the text give JTokkit's answers.
+     */
+    /**
+     * Longer encodings skip the limit check: where the ids do not decode to the text (an unpaired
+     * surrogate), JTokkit cuts one id at a time and decodes the rest each time, quadratic in the ids.
+     */
+    private static final int LIMITED_IDS = 300;
+
+    static void sameEncodingAsJTokkit(String encoding, String text) {
+        com.knuddels.jtokkit.api.Encoding jtokkit = Oracle.encoding(encoding);
+        Tokenizer ours = Tokenizer.of(encoding);
+        IntArrayList expected = jtokkit.encodeOrdinary(text);
+        int[] ids = ours.encodeOrdinary(text);
+        assertArrayEquals(expected.toArray(), ids, encoding + " ids");
+        assertArrayEquals(jtokkit.decodeBytes(expected), ours.decodeBytes(ids), encoding + " decoded bytes");
+        assertEquals(jtokkit.decode(expected), ours.decode(ids), encoding + " decoded text");
+        if (ids.length <= LIMITED_IDS) {
+            int max = Math.floorMod(text.hashCode(), ids.length + 2);
+            sameResult(jtokkit.encodeOrdinary(text, max), ours.encodeOrdinary(text, max), encoding + " max " + max);
+        }
+        boolean refused;
+        try {
+            assertArrayEquals(jtokkit.encode(text).toArray(), ours.encode(text), encoding + " encode");
+            refused = false;
+        } catch (UnsupportedOperationException e) {
+            assertThrows(UnsupportedOperationException.class, () -> ours.encode(text), encoding + " encode");
+            refused = true;
+        }
+        assertEquals(refused, ours.containsSpecialToken(text), encoding + " special token");
+    }
+
+    /** {@code encodeOrdinary} gives JTokkit's ids (the lighter check, for exhaustive loops). */
+    static void sameIdsAsJTokkit(String encoding, String text) {
+        assertArrayEquals(Oracle.encoding(encoding).encodeOrdinary(text).toArray(),
+                Tokenizer.of(encoding).encodeOrdinary(text), () -> encoding + " ids " + Oracle.describe(text));
+    }
+
+    static void sameResult(EncodingResult expected, EncodedText actual, String what) {
+        assertArrayEquals(expected.getTokens().toArray(), actual.tokens(), what + " tokens");
+        assertEquals(expected.isTruncated(), actual.truncated(), what + " truncated");
+        assertEquals(expected.getLastProcessedCharacterIndex(), actual.lastProcessedCharacterIndex(),
+                what + " last processed index");
     }
 }

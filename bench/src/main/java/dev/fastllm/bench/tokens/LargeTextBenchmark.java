@@ -3,7 +3,9 @@ package dev.fastllm.bench.tokens;
 import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
-import dev.fastllm.core.tokens.TokenCounter;
+import com.knuddels.jtokkit.api.IntArrayList;
+import dev.fastllm.core.tokens.Tokenizer;
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -18,9 +20,9 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One whole corpus file (160 000 to 330 000 chars) per operation, ours against JTokkit 1.1.0's
- * {@code countTokensOrdinary} in the same JVM; the {@code chars} counter is chars/s. Setup refuses to
- * run if the two counts differ.
+ * One whole corpus file (160 000 to 330 000 chars) per operation, ours against JTokkit 1.1.0 in the same
+ * JVM: counting ({@code countTokensOrdinary}) and encoding to ids ({@code encodeOrdinary}); the
+ * {@code chars} counter is chars/s. Setup refuses to run if the counts or the ids differ.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -36,19 +38,22 @@ public class LargeTextBenchmark {
     public String corpus;
 
     private String text;
-    private TokenCounter ours;
+    private Tokenizer ours;
     private Encoding jtokkit;
 
     @Setup
     public void setUp() {
         text = Corpus.file(corpus);
-        ours = TokenCounter.of(encoding);
+        ours = Tokenizer.of(encoding);
         jtokkit = Encodings.newLazyEncodingRegistry()
                 .getEncoding(EncodingType.fromName(encoding).orElseThrow());
         int expected = jtokkit.countTokensOrdinary(text);
         int actual = ours.count(text);
         if (expected != actual) {
             throw new IllegalStateException(corpus + "/" + encoding + ": " + actual + " != JTokkit " + expected);
+        }
+        if (!Arrays.equals(jtokkit.encodeOrdinary(text).toArray(), ours.encodeOrdinary(text))) {
+            throw new IllegalStateException(corpus + "/" + encoding + ": ids differ from JTokkit's");
         }
     }
 
@@ -62,5 +67,17 @@ public class LargeTextBenchmark {
     public int jtokkit(CharsPerSecond rate) {
         rate.chars += text.length();
         return jtokkit.countTokensOrdinary(text);
+    }
+
+    @Benchmark
+    public int[] oursEncode(CharsPerSecond rate) {
+        rate.chars += text.length();
+        return ours.encodeOrdinary(text);
+    }
+
+    @Benchmark
+    public IntArrayList jtokkitEncode(CharsPerSecond rate) {
+        rate.chars += text.length();
+        return jtokkit.encodeOrdinary(text);
     }
 }
