@@ -51,9 +51,10 @@ public final class AgentInstaller {
                     out.println("[fast-llm] WARNING " + pi.pointName() + " not installed: " + t);
                 }
             }
-            agentBuilder(bound, reporter).installOn(inst);
+            List<Class<?>> loadedTargets = loadedTargets(inst, bound);
+            agentBuilder(bound, reporter, loadedTargets).installOn(inst);
             for (PointInstrumentation pi : bound) {
-                if (!onClassPath(pi.targetClass()) && !loaded(inst, pi.targetClass())) {
+                if (!onClassPath(pi.targetClass()) && !isLoaded(loadedTargets, pi.targetClass())) {
                     reporter.absent(pi);
                 }
             }
@@ -69,12 +70,23 @@ public final class AgentInstaller {
         }
     }
 
-    static AgentBuilder agentBuilder(List<PointInstrumentation> instrumentations, TargetReporter reporter) {
+    /**
+     * One agent builder for every point. Classes that load from now on are matched by name as they load; target
+     * classes already loaded (an attach, or another agent's premain) are retransformed, and only those: the
+     * default discovery would describe every loaded class, seconds of work at start-up.
+     */
+    static AgentBuilder agentBuilder(List<PointInstrumentation> instrumentations, TargetReporter reporter,
+                                     List<Class<?>> loadedTargets) {
         AgentBuilder builder = new AgentBuilder.Default(new ByteBuddy().with(TypeValidation.DISABLED))
-                .disableClassFormatChanges()
-                .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
-                .with(AgentBuilder.DescriptionStrategy.Default.POOL_FIRST)
+                .disableClassFormatChanges();
+        if (!loadedTargets.isEmpty()) {
+            builder = builder.with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
+                    .with(new AgentBuilder.RedefinitionStrategy.DiscoveryStrategy.Explicit(
+                            loadedTargets.toArray(new Class<?>[0])));
+        }
+        builder = builder
                 .with(reporter)
+                .with(TargetNameFilter.forTargets(instrumentations))
                 .ignore(nameStartsWith("dev.fastllm.shaded.").or(nameStartsWith("dev.fastllm.agent."))
                         .or(nameStartsWith("java.")).or(nameStartsWith("jdk.")).or(nameStartsWith("sun.")));
         for (PointInstrumentation pi : instrumentations) {
@@ -104,8 +116,21 @@ public final class AgentInstaller {
         }
     }
 
-    private static boolean loaded(Instrumentation inst, String className) {
+    /** Target classes some class loader has already defined (any number per target: one per loader). */
+    private static List<Class<?>> loadedTargets(Instrumentation inst, List<PointInstrumentation> instrumentations) {
+        List<Class<?>> found = new ArrayList<>();
         for (Class<?> c : inst.getAllLoadedClasses()) {
+            for (PointInstrumentation pi : instrumentations) {
+                if (c.getName().equals(pi.targetClass()) && inst.isModifiableClass(c)) {
+                    found.add(c);
+                }
+            }
+        }
+        return found;
+    }
+
+    private static boolean isLoaded(List<Class<?>> loaded, String className) {
+        for (Class<?> c : loaded) {
             if (c.getName().equals(className)) {
                 return true;
             }
