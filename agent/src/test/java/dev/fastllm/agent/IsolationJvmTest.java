@@ -2,6 +2,10 @@ package dev.fastllm.agent;
 
 import dev.fastllm.agent.apps.ChildFirstApp;
 import dev.fastllm.agent.apps.OwnLibrariesApp;
+import dev.fastllm.agent.apps.ShapeApp;
+import net.bytebuddy.ByteBuddy;
+import net.bytebuddy.description.modifier.Visibility;
+import net.bytebuddy.implementation.FixedValue;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -54,6 +58,22 @@ class IsolationJvmTest {
         assertTrue(plain.contains("jtokkit from " + jtokkit + " tokens="), plain);
         assertTrue(plain.contains("rank files visible [" + jtokkit + "]"), plain);
         assertFalse(plain.contains("visible=true"), plain);
+    }
+
+    @Test
+    void aTargetOfAnotherShapeIsReportedAndLeftAlone() throws Exception {
+        Path dir = Path.of("target", "shape-app").toAbsolutePath();
+        new ByteBuddy().subclass(Object.class).name("dev.fastllm.gateway.tokens.PromptTokenCounter")
+                .defineMethod("countText", int.class, Visibility.PUBLIC).withParameters(String.class)
+                .intercept(FixedValue.value(7)).make().saveIn(dir.toFile());
+        try (ChildJvm jvm = ChildJvm.spec().agent(null).main(List.of(TEST_CLASSES, dir), ShapeApp.class.getName())
+                .start("shape-app")) {
+            assertEquals(0, jvm.awaitExit(60_000), jvm.describe());
+            assertEquals("countText(String) = 7\n", jvm.stdout());
+            assertEquals(List.of("[fast-llm] gateway.tokens: on (default), pure, breaker closed, target "
+                    + "dev.fastllm.gateway.tokens.PromptTokenCounter present but of an unsupported shape (no method "
+                    + "int countText(String, String) with a body); left alone"), jvm.agentLines(), jvm.describe());
+        }
     }
 
     private static String run(ChildJvm.Spec spec, String name, String expectInStderr) throws Exception {
