@@ -112,4 +112,27 @@ class TwinTableTest {
             assertSame(twins[i], table.get(targets[i]));
         }
     }
+
+    @Test
+    void aLookupAllocatesNothing() {
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        TwinTable<Object> table = new TwinTable<>();
+        Object[] targets = new Object[1_000];
+        for (int i = 0; i < targets.length; i++) {
+            targets[i] = new Object();
+            table.computeIfAbsent(targets[i], x -> new Object());
+        }
+        long found = 0;
+        for (int i = 0; i < 200_000; i++) { // let the JIT compile the lookup first
+            found += table.get(targets[i % targets.length]) != null ? 1 : 0;
+        }
+        long before = threads.getCurrentThreadAllocatedBytes();
+        for (int i = 0; i < 1_000_000; i++) {
+            found += table.get(targets[i % targets.length]) != null ? 1 : 0;
+        }
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        assertEquals(1_200_000, found);
+        assertTrue(allocated < 10_000, "a million lookups allocated " + allocated + " bytes");
+    }
 }
