@@ -20,8 +20,9 @@ import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
 /**
  * The agent proper, started by {@code AgentLauncher} inside the isolated class loader: reads the settings and
  * starts metrics ({@link FallbackRuntime}), declares every point (default {@code on}), binds each point's fast
- * path to its bridge, installs one Byte Buddy {@link AgentBuilder} with a listener that reports each target,
- * and schedules JMX. Any failure is reported and leaves the application as it was.
+ * path to its bridge, installs one Byte Buddy {@link AgentBuilder} with a listener that reports each target
+ * (made on a daemon thread behind a {@link DeferredTransformer} when no target is loaded yet, else installed
+ * at once with retransformation), and schedules JMX. Any failure is reported and leaves the application as it was.
  */
 public final class AgentInstaller {
 
@@ -52,7 +53,13 @@ public final class AgentInstaller {
                 }
             }
             List<Class<?>> loadedTargets = loadedTargets(inst, bound);
-            agentBuilder(bound, reporter, loadedTargets).installOn(inst);
+            if (loadedTargets.isEmpty()) {
+                DeferredTransformer deferred = new DeferredTransformer(bound);
+                inst.addTransformer(deferred, true);
+                new DeferredTransformer.Maker(deferred, bound, reporter).start();
+            } else {
+                agentBuilder(bound, reporter, loadedTargets).installOn(inst);
+            }
             for (PointInstrumentation pi : bound) {
                 if (!onClassPath(pi.targetClass()) && !isLoaded(loadedTargets, pi.targetClass())) {
                     reporter.absent(pi);

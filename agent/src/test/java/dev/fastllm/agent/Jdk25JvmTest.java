@@ -44,7 +44,7 @@ class Jdk25JvmTest {
     @Test
     void faultsFallBackAndOpenTheBreaker() throws Exception {
         try (GatewayProcess g = GatewayProcess.withAgent("jdk25-faults", ChildJvm.spec().javaHome(ChildJvm.JDK25)
-                .agent("faults=gateway.tokens:1"))) {
+                .agent("faults=gateway.tokens:1,breaker.open=10m"))) {
             assertEquals(withoutAgent, TokensScript.run(g));
             String m = g.metrics();
             assertEquals(10, tokensCalls(m, "fallback"), m);

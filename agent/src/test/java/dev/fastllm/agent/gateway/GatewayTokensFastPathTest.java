@@ -136,8 +136,15 @@ class GatewayTokensFastPathTest {
         for (String setting : new String[] {"gateway.tokens=off", "tokens=canary:0"}) {
             Point p = point(setting);
             GatewayTokensFastPath fast = new GatewayTokensFastPath(p);
-            assertEquals(0L, fast.enter("o200k_base", "Hello"), setting);
+            for (int i = 0; i < 1_000; i++) {
+                long call = fast.enter("o200k_base", "Hello");
+                assertFalse(CallState.isAnswered(call), setting);
+                assertTrue(Point.isOriginal(CallState.decision(call)), setting);
+            }
             assertEquals(0, p.calls(Path.FAST));
         }
+        // unsampled, nothing at all is left for the exit
+        Point quiet = point("tokens=canary:0,metrics.latency-sample=0");
+        assertEquals(0L, new GatewayTokensFastPath(quiet).enter("o200k_base", "Hello"));
     }
 }
