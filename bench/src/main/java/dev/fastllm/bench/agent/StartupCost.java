@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * What the agent costs at start: the demo gateway (built-in config, embedded mock) started again and again,
  * alternately without and with {@code -javaagent:fast-llm-agent.jar} (every point at its default, on). For
- * each start: milliseconds from process start to the first answered chat completion (polled every 5 ms), then,
+ * each start: milliseconds from process start to the first answered chat completion (polled every 5 ms) and the
+ * CPU time the process used until then (less sensitive than wall time to a machine shared with other jobs), then,
  * after a full GC ({@code jcmd GC.run}), heap used and metaspace used ({@code jstat -gc}) and resident set size
  * ({@code /proc/<pid>/status}). Prints medians per variant. Run from the repository root after
  * {@code mvn -B -q package -DskipTests}: {@code java -cp bench/target/benchmarks.jar
@@ -35,7 +36,7 @@ public final class StartupCost {
     }
 
     /** One start's figures. */
-    record Start(double firstRequestMillis, double heapMb, double metaspaceMb, double rssMb) {
+    record Start(double firstRequestMillis, double cpuMillis, double heapMb, double metaspaceMb, double rssMb) {
     }
 
     public static void main(String[] args) throws Exception {
@@ -48,25 +49,27 @@ public final class StartupCost {
             System.err.printf("round %d: plain %s%n         agent %s%n", i + 1, plain.get(i), agent.get(i));
         }
         System.out.printf("%d rounds, JDK %s, medians%n", rounds, System.getProperty("java.version"));
-        System.out.println("| Variant | first request (ms) | heap used after GC (MB) | metaspace (MB) | RSS (MB) |");
-        System.out.println("|---|---:|---:|---:|---:|");
+        System.out.println("| Variant | first request (ms) | CPU until then (ms) | heap used after GC (MB) | metaspace (MB) | RSS (MB) |");
+        System.out.println("|---|---:|---:|---:|---:|---:|");
         row("no agent", plain);
         row("agent, every point on", agent);
-        System.out.printf("| difference | %+.0f | %+.1f | %+.1f | %+.1f |%n",
+        System.out.printf("| difference | %+.0f | %+.0f | %+.1f | %+.1f | %+.1f |%n",
                 median(agent, 0) - median(plain, 0), median(agent, 1) - median(plain, 1),
-                median(agent, 2) - median(plain, 2), median(agent, 3) - median(plain, 3));
+                median(agent, 2) - median(plain, 2), median(agent, 3) - median(plain, 3),
+                median(agent, 4) - median(plain, 4));
     }
 
     private static void row(String name, List<Start> starts) {
-        System.out.printf("| %s | %.0f | %.1f | %.1f | %.1f |%n", name, median(starts, 0), median(starts, 1),
-                median(starts, 2), median(starts, 3));
+        System.out.printf("| %s | %.0f | %.0f | %.1f | %.1f | %.1f |%n", name, median(starts, 0), median(starts, 1),
+                median(starts, 2), median(starts, 3), median(starts, 4));
     }
 
     private static double median(List<Start> starts, int field) {
         double[] v = new double[starts.size()];
         for (int i = 0; i < v.length; i++) {
             Start s = starts.get(i);
-            v[i] = field == 0 ? s.firstRequestMillis() : field == 1 ? s.heapMb() : field == 2 ? s.metaspaceMb() : s.rssMb();
+            v[i] = field == 0 ? s.firstRequestMillis() : field == 1 ? s.cpuMillis() : field == 2 ? s.heapMb()
+                    : field == 3 ? s.metaspaceMb() : s.rssMb();
         }
         Arrays.sort(v);
         return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
@@ -90,10 +93,12 @@ public final class StartupCost {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         try {
             double firstMillis;
+            double cpuMillis;
             while (true) {
                 try {
                     if (http.send(chat, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
                         firstMillis = (System.nanoTime() - t0) / 1e6;
+                        cpuMillis = cpuMillis(p.pid());
                         break;
                     }
                 } catch (IOException notYet) {
@@ -119,13 +124,20 @@ public final class StartupCost {
                     rssKb = Double.parseDouble(line.replaceAll("[^0-9]", ""));
                 }
             }
-            return new Start(firstMillis, heapKb / 1024, metaKb / 1024, rssKb / 1024);
+            return new Start(firstMillis, cpuMillis, heapKb / 1024, metaKb / 1024, rssKb / 1024);
         } finally {
             p.destroy();
             if (!p.waitFor(10, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
             }
         }
+    }
+
+    /** User plus system CPU time of a process, from /proc/<pid>/stat (clock ticks of 10 ms). */
+    private static double cpuMillis(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10.0;
     }
 
     private static String run(String... cmd) throws Exception {
