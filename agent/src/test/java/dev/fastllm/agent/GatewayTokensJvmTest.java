@@ -21,11 +21,15 @@ class GatewayTokensJvmTest {
             + "dev.fastllm.gateway.tokens.PromptTokenCounter#countText";
 
     static List<String> withoutAgent;
+    static java.util.Map<String, Long> burstWithoutAgent = new java.util.HashMap<>();
 
     @BeforeAll
     static void baseline() throws Exception {
         try (GatewayProcess g = GatewayProcess.plain("gateway-plain", ChildJvm.CURRENT_JAVA_HOME)) {
             withoutAgent = TokensScript.run(g);
+            for (String text : TokensScript.burstTexts()) {
+                burstWithoutAgent.put(text, TokensScript.promptTokens(g, text));
+            }
             assertTrue(g.jvm.agentLines().isEmpty(), g.jvm.describe());
         }
         String all = String.join("\n", withoutAgent);
@@ -112,6 +116,44 @@ class GatewayTokensJvmTest {
             assertEquals(1, GatewayProcess.value(m, "fastllm_breaker_transitions_total",
                     "point=\"gateway.tokens\",to=\"open\""), m);
             assertEquals(1, tokensSeries(m, "fastllm_breaker_state"), m);
+        }
+    }
+
+    @Test
+    void aConcurrentBurstWithFivePercentFaultsAnswersEveryRequestExactly() throws Exception {
+        try (GatewayProcess g = GatewayProcess.withAgent("gateway-burst", ChildJvm.spec()
+                .agent("breaker.failures=1000000").env("FAST_LLM_FAULTS", "gateway.tokens:0.05"))) {
+            List<String> texts = TokensScript.burstTexts();
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+            try {
+                List<java.util.concurrent.Future<String>> answers = new java.util.ArrayList<>();
+                for (int round = 0; round < 8; round++) {
+                    for (int i = 0; i < texts.size(); i++) {
+                        String text = texts.get((i * 7 + round * 3) % texts.size());
+                        answers.add(pool.submit(() -> {
+                            long got = TokensScript.promptTokens(g, text);
+                            long expected = burstWithoutAgent.get(text);
+                            return got == expected ? null : text + ": " + got + " instead of " + expected;
+                        }));
+                    }
+                }
+                List<String> wrong = new java.util.ArrayList<>();
+                for (java.util.concurrent.Future<String> f : answers) {
+                    String w = f.get(120, java.util.concurrent.TimeUnit.SECONDS);
+                    if (w != null) {
+                        wrong.add(w);
+                    }
+                }
+                assertEquals(List.of(), wrong);
+                assertEquals(320, answers.size());
+            } finally {
+                pool.shutdownNow();
+            }
+            String m = g.metrics();
+            double fallbacks = tokensCalls(m, "fallback");
+            assertTrue(fallbacks > 0 && fallbacks < tokensCalls(m, "fast"), m);
+            assertEquals(fallbacks, tokensSeries(m, "fastllm_errors_total"), m);
+            assertEquals(0, tokensSeries(m, "fastllm_breaker_state"), m);
         }
     }
 }

@@ -58,6 +58,21 @@ final class TokensScript {
         return seen;
     }
 
+    /** Texts for a concurrent burst: every script text, each made distinct, some long enough to be memoised. */
+    static List<String> burstTexts() {
+        List<String> texts = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            texts.add("burst " + i + ": " + TEXTS.get(i % TEXTS.size()));
+        }
+        return texts;
+    }
+
+    /** Prompt tokens of one chat completion of {@code text} (gpt-4o-mini, no limits involved). */
+    static long promptTokens(GatewayProcess g, String text) {
+        return g.sdk.chat().completions().create(ChatCompletionCreateParams.builder().model("gpt-4o-mini")
+                .addUserMessage(text).maxCompletionTokens(4).build()).usage().orElseThrow().promptTokens();
+    }
+
     private static String chat(GatewayProcess g, String model, String text) {
         ChatCompletionCreateParams params = ChatCompletionCreateParams.builder().model(model)
                 .addSystemMessage("You are terse.")
