@@ -55,7 +55,7 @@ final class PointJmx implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws java.io.IOException {
         connector.close();
     }
 }
