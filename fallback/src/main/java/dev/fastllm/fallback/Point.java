@@ -76,6 +76,9 @@ public final class Point {
     private volatile long plan;
     /** Latency sampling threshold in units of 2^-32; 0 = never sample. */
     private volatile long sampleThreshold;
+    /** Injected-fault threshold in units of 2^-32 of the fast calls; 0 = none (the normal case). */
+    private volatile long faultThreshold;
+    private volatile double faultRate;
     private volatile Flag flag;
     private volatile String flagSource;
     private volatile LatencySink latency = LatencySink.NONE;
@@ -293,6 +296,18 @@ public final class Point {
         }
     }
 
+    /**
+     * Throws {@link InjectedFault} at the point's fault rate ({@code FAST_LLM_FAULTS}), else returns: a
+     * fast path calls this first, so operators and tests can watch the fallback work. Without faults: one
+     * volatile read and a branch.
+     */
+    public void injectFault() {
+        long f = faultThreshold;
+        if (f != 0 && (ThreadLocalRandom.current().nextLong() & 0xFFFF_FFFFL) < f) {
+            throw new InjectedFault(name);
+        }
+    }
+
     // ------------------------------------------------------------------ functional form
 
     /** {@link #call(int, Object, Function, Function, BiPredicate)} for a pure point, comparing with equals. */
@@ -500,6 +515,18 @@ public final class Point {
         return Math.round(percent / 100.0 * ALL);
     }
 
+    /** The rate, 0 to 1, at which {@link #injectFault()} throws. */
+    public void setFaultRate(double rate) {
+        double r = rate > 0 ? Math.min(rate, 1) : 0;
+        faultRate = r;
+        faultThreshold = share(r * 100);
+    }
+
+    /** The injected-fault rate, 0 to 1. */
+    public double faultRate() {
+        return faultRate;
+    }
+
     void setLatencySamplePercent(double percent) {
         sampleThreshold = share(percent);
     }
@@ -601,6 +628,10 @@ public final class Point {
         sb.append(name).append(": ").append(flag).append(" (").append(flagSource).append("), ")
                 .append(kind == Kind.STATEFUL ? "stateful" : "pure").append(", breaker ")
                 .append(breaker.state().text());
+        double f = faultRate;
+        if (f > 0) {
+            sb.append(", faults injected at rate ").append(Flag.formatPercent(f));
+        }
         String t = target;
         sb.append(", ").append(t == null ? "target not reported" : t);
         return sb.toString();

@@ -122,6 +122,7 @@ public final class Points {
         p.setFlag(choice.flag(), choice.source());
         p.setBreakerConfig(s.breaker());
         p.setLatencySamplePercent(s.latencySamplePercent());
+        p.setFaultRate(s.faultRate(p.name()));
     }
 
     /**

@@ -7,6 +7,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -242,5 +243,41 @@ class DispatchTest {
         });
         assertEquals(40, recorded[Path.FAST.ordinal()]);
         assertEquals(70, recorded[Path.FALLBACK.ordinal()]);
+    }
+
+    @Test
+    void injectedFaultsThrowAtTheirRateAndTheOriginalAnswers() {
+        Point p = point(Flag.ON);
+        p.injectFault(); // rate 0: never throws
+        p.setFaultRate(1);
+        assertEquals(1.0, p.faultRate());
+        assertTrue(p.statusLine().contains("faults injected at rate 1"), p.statusLine());
+        assertEquals("original:a", p.call("a", s -> {
+            p.injectFault();
+            return "never";
+        }, DispatchTest::original));
+        assertEquals(1, p.errors());
+        assertEquals(1, p.calls(Path.FALLBACK));
+        p.setFaultRate(0.5);
+        int thrown = 0;
+        for (int i = 0; i < 10_000; i++) {
+            try {
+                p.injectFault();
+            } catch (InjectedFault expected) {
+                thrown++;
+            }
+        }
+        assertTrue(thrown > 4_500 && thrown < 5_500, "about half: " + thrown);
+        p.setFaultRate(0);
+        assertFalse(p.statusLine().contains("faults"), p.statusLine());
+    }
+
+    @Test
+    void faultsComeFromTheSettings() {
+        Points ps = new Points(Settings.load("faults=test.tokens:1", null, null, new RecordingWarnings()), clock,
+                new RecordingWarnings());
+        Point p = ps.declare("test.tokens", Component.TOKENS, Kind.PURE, Flag.ON);
+        assertEquals(1.0, p.faultRate());
+        assertThrows(InjectedFault.class, p::injectFault);
     }
 }

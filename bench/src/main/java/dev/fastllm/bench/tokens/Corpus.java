@@ -8,13 +8,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** The committed token-counting corpus (accel-core/src/test/resources/corpus), read from the class path. */
-final class Corpus {
-    static final String[] FILES = {"prose", "code", "json", "cjk", "mixed"};
+public final class Corpus {
+    public static final String[] FILES = {"prose", "code", "json", "cjk", "mixed"};
 
     private Corpus() {
     }
 
-    static String file(String name) {
+    public static String file(String name) {
         try (InputStream in = Corpus.class.getResourceAsStream("/corpus/" + name + ".txt")) {
             if (in == null) {
                 throw new IllegalStateException("corpus file missing: " + name);
@@ -29,7 +29,7 @@ final class Corpus {
      * Short texts (chat messages, tool arguments): every line of every file cut to its first 99 chars,
      * blank lines skipped, interleaved file by file so that consecutive texts differ in kind.
      */
-    static List<String> shortTexts() {
+    public static List<String> shortTexts() {
         List<List<String>> perFile = new ArrayList<>();
         for (String name : FILES) {
             List<String> lines = new ArrayList<>();

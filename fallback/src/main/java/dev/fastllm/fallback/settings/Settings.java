@@ -43,6 +43,7 @@ public final class Settings {
     public static final String METRICS_PORT = "metrics.port";
     public static final String METRICS_HOST = "metrics.host";
     public static final String METRICS_LATENCY_SAMPLE = "metrics.latency-sample";
+    public static final String FAULTS = "faults";
 
     /** Default percentage of calls whose latency is measured. */
     public static final double DEFAULT_LATENCY_SAMPLE_PERCENT = 1.0;
@@ -54,6 +55,8 @@ public final class Settings {
     static final String PORT_FORMS = "a port number 0-65535 (0 picks a free port)";
     static final String HOST_FORMS = "a host name or IP address";
     static final String PERCENT_FORMS = "a percentage 0-100, decimals allowed";
+    static final String FAULTS_FORMS = "<point>:<rate>[,<point>:<rate>...] with a rate from 0 to 1 "
+            + "(e.g. gateway.tokens:1,gateway.routing:0.05; as an agent argument separate points with ;)";
 
     private static final String ARG_ORIGIN = "agent argument ";
 
@@ -70,6 +73,7 @@ public final class Settings {
     private final double latencySamplePercent;
     private final int metricsPort;
     private final String metricsHost;
+    private final Map<String, Double> faults;
 
     /** A raw value, where it came from, and what it parsed to (null when malformed). */
     private static final class Entry {
@@ -125,6 +129,9 @@ public final class Settings {
         this.latencySamplePercent = (Double) sample;
         this.metricsPort = intSetting(METRICS_PORT, -1);
         this.metricsHost = (String) objectSetting(METRICS_HOST, null);
+        @SuppressWarnings("unchecked")
+        Map<String, Double> f = (Map<String, Double>) objectSetting(FAULTS, Collections.emptyMap());
+        this.faults = f;
     }
 
     /**
@@ -237,7 +244,7 @@ public final class Settings {
         }
         Map<String, String> nonFlags = new HashMap<>();
         for (String n : new String[] {ENABLED, BREAKER_FAILURES, BREAKER_WINDOW, BREAKER_OPEN, BREAKER_TRIALS,
-                BREAKER_MODE, METRICS_PORT, METRICS_HOST, METRICS_LATENCY_SAMPLE}) {
+                BREAKER_MODE, METRICS_PORT, METRICS_HOST, METRICS_LATENCY_SAMPLE, FAULTS}) {
             nonFlags.put(envName(n), n);
         }
         for (Map.Entry<String, String> kv : environment.entrySet()) {
@@ -295,12 +302,14 @@ public final class Settings {
                 double p = Flag.parsePercent(value.trim());
                 return checked(name, origin, value, Double.isNaN(p) ? null : p, PERCENT_FORMS);
             }
+            case FAULTS:
+                return checked(name, origin, value, parseFaults(value), FAULTS_FORMS);
             default:
                 if (Component.bySettingName(name) != null || isPointName(name)) {
                     return flagEntry(name, origin, value);
                 }
                 warnOnce(origin, origin + " is not a Fast LLM setting; it is ignored (settings: enabled, a component "
-                        + "tokens|rate-limiter|connection-pool|routing, a point <target>.<component>, breaker.*, metrics.*)");
+                        + "tokens|rate-limiter|connection-pool|routing, a point <target>.<component>, breaker.*, metrics.*, faults)");
                 return null;
         }
     }
@@ -325,6 +334,40 @@ public final class Settings {
 
     private static String shorten(String s) {
         return s.length() <= 40 ? s : s.substring(0, 40) + "...";
+    }
+
+    /**
+     * {@code gateway.tokens:1,gateway.routing:0.05} (or with {@code ;}) as point name -> rate in [0, 1];
+     * null when any part is malformed. An empty value means no faults.
+     */
+    static Map<String, Double> parseFaults(String v) {
+        Map<String, Double> m = new HashMap<>();
+        for (String part : v.split("[,;]")) {
+            String item = part.trim();
+            if (item.isEmpty()) {
+                continue;
+            }
+            int colon = item.lastIndexOf(':');
+            if (colon <= 0) {
+                return null;
+            }
+            String point = item.substring(0, colon).trim().toLowerCase(Locale.ROOT);
+            String rate = item.substring(colon + 1).trim();
+            if (!isPointName(point) || rate.isEmpty() || rate.length() > 12) {
+                return null;
+            }
+            double r;
+            try {
+                r = Double.parseDouble(rate);
+            } catch (NumberFormatException e) {
+                return null;
+            }
+            if (!(r >= 0 && r <= 1) || !rate.matches("[0-9.]+")) {
+                return null;
+            }
+            m.put(point, r);
+        }
+        return Collections.unmodifiableMap(m);
     }
 
     static Boolean parseBoolean(String v) {
@@ -502,5 +545,15 @@ public final class Settings {
     /** The endpoint's bind address, or null for loopback. */
     public String metricsHost() {
         return metricsHost;
+    }
+
+    /**
+     * The rate (0 to 1) at which the named point's fast path is made to throw, from {@code faults}
+     * ({@code FAST_LLM_FAULTS=gateway.tokens:1}); 0 when not named. For exercising the fallback in staging
+     * and in tests.
+     */
+    public double faultRate(String pointName) {
+        Double r = faults.get(pointName);
+        return r == null ? 0 : r;
     }
 }

@@ -256,4 +256,30 @@ class SettingsTest {
         assertEquals(Flag.parse("canary:12.50"), Flag.canary(12.5));
         assertEquals("shadow:12.5", Flag.shadow(12.5).toString());
     }
+
+    @Test
+    void faultsInEverySource() {
+        Settings s = Settings.load(null, null, env("FAST_LLM_FAULTS", "gateway.tokens:1, gateway.routing:0.05"), warnings);
+        assertEquals(1.0, s.faultRate("gateway.tokens"));
+        assertEquals(0.05, s.faultRate("gateway.routing"));
+        assertEquals(0.0, s.faultRate("jtokkit.tokens"));
+        Settings p = Settings.load(null, props("fastllm.faults", "jtokkit.tokens:0.5"), null, warnings);
+        assertEquals(0.5, p.faultRate("jtokkit.tokens"));
+        Settings a = Settings.load("tokens=on,faults=gateway.tokens:0.25;spring-ai.tokens:1", null,
+                env("FAST_LLM_FAULTS", "gateway.tokens:1"), warnings);
+        assertEquals(0.25, a.faultRate("gateway.tokens"), "agent arguments first");
+        assertEquals(1.0, a.faultRate("spring-ai.tokens"));
+        assertEquals(0.0, Settings.load(null, null, null, warnings).faultRate("gateway.tokens"));
+        assertTrue(warnings.messages.isEmpty(), warnings.messages.toString());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"gateway.tokens", "gateway.tokens:2", "gateway.tokens:-1", "gateway.tokens:x",
+        "nope:0.5", "gateway.nothing:1", "gateway.tokens:1e-3", "gateway.tokens:0.5,broken"})
+    void malformedFaultsWarnOnceAndInjectNothing(String value) {
+        Settings s = Settings.load(null, null, env("FAST_LLM_FAULTS", value), warnings);
+        assertEquals(1, warnings.messages.size(), warnings.messages.toString());
+        assertTrue(warnings.messages.get(0).contains("FAST_LLM_FAULTS"), warnings.messages.get(0));
+        assertEquals(0.0, s.faultRate("gateway.tokens"));
+    }
 }

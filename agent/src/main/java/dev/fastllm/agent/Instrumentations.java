@@ -1,0 +1,23 @@
+package dev.fastllm.agent;
+
+import dev.fastllm.agent.gateway.GatewayTokensInstrumentation;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Every point this agent can rewrite, one entry per point, grouped by target package. A new point is one
+ * more line here (see docs/ARCHITECTURE.md, "How a point is added").
+ */
+public final class Instrumentations {
+
+    private Instrumentations() {
+    }
+
+    public static List<PointInstrumentation> all() {
+        List<PointInstrumentation> all = new ArrayList<>();
+        // demo-gateway (dev.fastllm.agent.gateway)
+        all.add(new GatewayTokensInstrumentation());
+        return all;
+    }
+}

@@ -1,0 +1,116 @@
+package dev.fastllm.agent;
+
+import dev.fastllm.fallback.Point;
+import net.bytebuddy.agent.builder.AgentBuilder;
+import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.dynamic.DynamicType;
+import net.bytebuddy.utility.JavaModule;
+
+import java.io.PrintStream;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What happened to each point's target, told once per point on standard error: applied to
+ * {@code Class#method}, target absent, present but of an unsupported shape (left alone), or instrumentation
+ * failed (logged once, left alone). A point's line is printed when its outcome is known: at start for a
+ * target that no class loader can find, otherwise when the class loads (or, after an attach, when it is
+ * retransformed). A target defined again by another class loader adds one line per loader. Nothing is
+ * printed per call.
+ */
+final class TargetReporter extends AgentBuilder.Listener.Adapter {
+
+    private final PrintStream out;
+    private final Map<String, PointInstrumentation> byClass = new HashMap<>();
+    private final Map<String, Point> points = new HashMap<>();
+    /** (point name, loader identity) pairs whose advice was matched and not yet confirmed. */
+    private final Set<String> pending = new HashSet<>();
+    private final Set<String> reported = new HashSet<>();
+    private final Set<String> failed = new HashSet<>();
+
+    TargetReporter(PrintStream out) {
+        this.out = out;
+    }
+
+    synchronized void register(PointInstrumentation instrumentation, Point point) {
+        byClass.put(instrumentation.targetClass(), instrumentation);
+        points.put(instrumentation.pointName(), point);
+    }
+
+    /** At start: no class loader has the target yet and the application class path does not hold it. */
+    synchronized void absent(PointInstrumentation instrumentation) {
+        Point p = points.get(instrumentation.pointName());
+        p.markAbsent();
+        line(p.statusLine());
+    }
+
+    synchronized void matched(PointInstrumentation instrumentation, ClassLoader loader) {
+        pending.add(key(instrumentation, loader));
+    }
+
+    synchronized void unsupported(PointInstrumentation instrumentation, ClassLoader loader, String why) {
+        Point p = points.get(instrumentation.pointName());
+        p.markTarget("target " + instrumentation.targetClass() + " present but of an unsupported shape (" + why
+                + "); left alone");
+        if (reported.add(key(instrumentation, loader))) {
+            line(p.statusLine());
+        }
+    }
+
+    @Override
+    public synchronized void onTransformation(TypeDescription type, ClassLoader loader, JavaModule module,
+                                              boolean loaded, DynamicType dynamicType) {
+        PointInstrumentation instrumentation = byClass.get(type.getName());
+        if (instrumentation == null || !pending.remove(key(instrumentation, loader))) {
+            return;
+        }
+        Point p = points.get(instrumentation.pointName());
+        boolean first = p.target() == null || !p.target().startsWith("applied to ");
+        p.markApplied(instrumentation.appliedTo());
+        if (first) {
+            line(p.statusLine());
+        } else if (reported.add(key(instrumentation, loader))) {
+            line(instrumentation.pointName() + ": also applied to " + instrumentation.appliedTo() + " in "
+                    + describe(loader));
+        }
+        reported.add(key(instrumentation, loader));
+    }
+
+    @Override
+    public synchronized void onError(String typeName, ClassLoader loader, JavaModule module, boolean loaded,
+                                     Throwable error) {
+        PointInstrumentation instrumentation = byClass.get(typeName);
+        if (instrumentation == null) {
+            return;
+        }
+        pending.remove(key(instrumentation, loader));
+        Point p = points.get(instrumentation.pointName());
+        if (failed.add(instrumentation.pointName())) {
+            p.markTarget("instrumentation of " + typeName + " failed (" + error + "); left alone");
+            line(p.statusLine());
+        }
+    }
+
+    private static String key(PointInstrumentation instrumentation, ClassLoader loader) {
+        return instrumentation.pointName() + "@" + System.identityHashCode(loader);
+    }
+
+    private static String describe(ClassLoader loader) {
+        return loader == null ? "the bootstrap class loader" : "class loader " + loader.getClass().getName() + "@"
+                + Integer.toHexString(System.identityHashCode(loader));
+    }
+
+    private void line(String text) {
+        try {
+            out.println("[fast-llm] " + text);
+        } catch (Throwable ignored) {
+            // never let reporting hurt the application
+        }
+    }
+
+    void info(String text) {
+        line(text);
+    }
+}
