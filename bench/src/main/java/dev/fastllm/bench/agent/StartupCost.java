@@ -46,21 +46,21 @@ public final class StartupCost {
         for (int i = 0; i < rounds; i++) {
             plain.add(start(false));
             agent.add(start(true));
-            System.err.printf("round %d: plain %s%n         agent %s%n", i + 1, plain.get(i), agent.get(i));
+            System.err.printf(java.util.Locale.ROOT, "round %d: plain %s%n         agent %s%n", i + 1, plain.get(i), agent.get(i));
         }
-        System.out.printf("%d rounds, JDK %s, medians%n", rounds, System.getProperty("java.version"));
+        System.out.printf(java.util.Locale.ROOT, "%d rounds, JDK %s, medians%n", rounds, System.getProperty("java.version"));
         System.out.println("| Variant | first request (ms) | CPU until then (ms) | heap used after GC (MB) | metaspace (MB) | RSS (MB) |");
         System.out.println("|---|---:|---:|---:|---:|---:|");
         row("no agent", plain);
         row("agent, every point on", agent);
-        System.out.printf("| difference | %+.0f | %+.0f | %+.1f | %+.1f | %+.1f |%n",
+        System.out.printf(java.util.Locale.ROOT, "| difference | %+.0f | %+.0f | %+.1f | %+.1f | %+.1f |%n",
                 median(agent, 0) - median(plain, 0), median(agent, 1) - median(plain, 1),
                 median(agent, 2) - median(plain, 2), median(agent, 3) - median(plain, 3),
                 median(agent, 4) - median(plain, 4));
     }
 
     private static void row(String name, List<Start> starts) {
-        System.out.printf("| %s | %.0f | %.0f | %.1f | %.1f | %.1f |%n", name, median(starts, 0), median(starts, 1),
+        System.out.printf(java.util.Locale.ROOT, "| %s | %.0f | %.0f | %.1f | %.1f | %.1f |%n", name, median(starts, 0), median(starts, 1),
                 median(starts, 2), median(starts, 3), median(starts, 4));
     }
 
@@ -142,7 +142,7 @@ public final class StartupCost {
 
     private static String run(String... cmd) throws Exception {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         if (p.waitFor() != 0) {
             throw new IllegalStateException(String.join(" ", cmd) + ": " + out);
         }

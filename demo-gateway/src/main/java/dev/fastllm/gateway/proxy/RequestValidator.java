@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fastllm.gateway.server.ApiError;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -28,6 +29,26 @@ final class RequestValidator {
     private RequestValidator() {
     }
 
+    /** An optional field: absent or null, or of the expected shape. */
+    private record OptionalField(String field, java.util.function.Predicate<JsonNode> ok, String expected) {
+    }
+
+    private static final OptionalField STREAM = new OptionalField("stream", JsonNode::isBoolean, "a boolean");
+    private static final OptionalField TOOLS = new OptionalField("tools", JsonNode::isArray, "an array");
+    private static final OptionalField STREAM_OPTIONS = new OptionalField("stream_options", JsonNode::isObject, "an object");
+    private static final OptionalField TEMPERATURE = new OptionalField("temperature",
+            n -> n.isNumber() && n.asDouble() >= 0 && n.asDouble() <= 2, "a number from 0 to 2");
+
+    private static final List<OptionalField> CHAT_OPTIONS = List.of(STREAM,
+            new OptionalField("max_tokens", RequestValidator::tokenBudget, "a positive integer"),
+            new OptionalField("max_completion_tokens", RequestValidator::tokenBudget, "a positive integer"),
+            TOOLS, STREAM_OPTIONS, TEMPERATURE);
+
+    private static final List<OptionalField> RESPONSES_OPTIONS = List.of(
+            new OptionalField("instructions", JsonNode::isTextual, "a string"), STREAM,
+            new OptionalField("max_output_tokens", RequestValidator::tokenBudget, "a positive integer"),
+            TOOLS, STREAM_OPTIONS, TEMPERATURE);
+
     static Parsed chat(ObjectMapper json, byte[] bytes) {
         Parsed p = object(json, bytes);
         if (p.error() != null) {
@@ -39,22 +60,7 @@ final class RequestValidator {
             e = messages(body.get("messages"));
         }
         if (e == null) {
-            e = optionalType(body, "stream", JsonNode::isBoolean, "a boolean");
-        }
-        if (e == null) {
-            e = optionalType(body, "max_tokens", RequestValidator::tokenBudget, "a positive integer");
-        }
-        if (e == null) {
-            e = optionalType(body, "max_completion_tokens", RequestValidator::tokenBudget, "a positive integer");
-        }
-        if (e == null) {
-            e = optionalType(body, "tools", JsonNode::isArray, "an array");
-        }
-        if (e == null) {
-            e = optionalType(body, "stream_options", JsonNode::isObject, "an object");
-        }
-        if (e == null) {
-            e = optionalType(body, "temperature", n -> n.isNumber() && n.asDouble() >= 0 && n.asDouble() <= 2, "a number from 0 to 2");
+            e = optionals(body, CHAT_OPTIONS);
         }
         return e == null ? p : new Parsed(null, e);
     }
@@ -78,24 +84,19 @@ final class RequestValidator {
             e = responsesInput(body.get("input"));
         }
         if (e == null) {
-            e = optionalType(body, "instructions", JsonNode::isTextual, "a string");
-        }
-        if (e == null) {
-            e = optionalType(body, "stream", JsonNode::isBoolean, "a boolean");
-        }
-        if (e == null) {
-            e = optionalType(body, "max_output_tokens", RequestValidator::tokenBudget, "a positive integer");
-        }
-        if (e == null) {
-            e = optionalType(body, "tools", JsonNode::isArray, "an array");
-        }
-        if (e == null) {
-            e = optionalType(body, "stream_options", JsonNode::isObject, "an object");
-        }
-        if (e == null) {
-            e = optionalType(body, "temperature", n -> n.isNumber() && n.asDouble() >= 0 && n.asDouble() <= 2, "a number from 0 to 2");
+            e = optionals(body, RESPONSES_OPTIONS);
         }
         return e == null ? p : new Parsed(null, e);
+    }
+
+    private static ApiError optionals(ObjectNode body, List<OptionalField> checks) {
+        for (OptionalField c : checks) {
+            ApiError e = optionalType(body, c.field(), c.ok(), c.expected());
+            if (e != null) {
+                return e;
+            }
+        }
+        return null;
     }
 
     static Parsed embeddings(ObjectMapper json, byte[] bytes) {
