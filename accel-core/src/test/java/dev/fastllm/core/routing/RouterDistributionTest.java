@@ -22,7 +22,7 @@ class RouterDistributionTest {
      * Chi-square critical values at p = 1e-7 for 1 to 4 degrees of freedom: the twin draws from an unseeded
      * generator, so a run at p = 1e-4 failed by chance once in a few thousand comparisons (a 20 000-pick
      * sample at p = 7.5e-6 against the exact weights was seen once; 840 000 further picks fitted them).
-     * 40 000 picks keep a 5% bias on any deployment detectable.
+     * With 40 000 picks a 10% bias on any deployment still fails it.
      */
     private static final double[] CRITICAL = {0, 28.374, 32.236, 35.406, 38.240};
 
