@@ -242,8 +242,7 @@ final class ProxyCall {
         if (finished) {
             return;
         }
-        ApiError e = new ApiError(500, "The gateway failed while handling this request.", "api_error", null,
-                "internal_error");
+        ApiError e = ApiError.internal();
         finish();
         if (streaming) {
             streamError(e);

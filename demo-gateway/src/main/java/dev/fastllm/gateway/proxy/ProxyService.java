@@ -111,8 +111,7 @@ public final class ProxyService implements Api {
                     serve(call, key, endpoint);
                 } catch (RuntimeException | Error e) {
                     LOG.log(System.Logger.Level.ERROR, "request to " + call.path() + " failed inside the gateway", e);
-                    call.respond(new ApiError(500, "The gateway failed while handling this request.", "api_error",
-                            null, "internal_error"));
+                    call.respond(ApiError.internal());
                 }
             });
         } catch (RejectedExecutionException busy) {
@@ -215,8 +214,7 @@ public final class ProxyService implements Api {
                 limiter.release(key.key()); // admitted above; no ProxyCall will release it
             }
             LOG.log(System.Logger.Level.ERROR, "request to group " + clip(group) + " failed inside the gateway", e);
-            call.respond(new ApiError(500, "The gateway failed while handling this request.", "api_error", null,
-                    "internal_error"), limitHeaders);
+            call.respond(ApiError.internal(), limitHeaders);
             if (e instanceof VirtualMachineError vm) {
                 throw vm;
             }

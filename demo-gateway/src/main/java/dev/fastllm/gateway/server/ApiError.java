@@ -26,6 +26,11 @@ public record ApiError(int status, String message, String type, String param, St
         return new ApiError(401, message, "authentication_error", null, "invalid_api_key");
     }
 
+    /** A failure inside the gateway itself: 500, whatever the request was. */
+    public static ApiError internal() {
+        return new ApiError(500, "The gateway failed while handling this request.", "api_error", null, "internal_error");
+    }
+
     public static ApiError upstream(int status, String message, String code) {
         return new ApiError(status, message, "api_error", null, code);
     }

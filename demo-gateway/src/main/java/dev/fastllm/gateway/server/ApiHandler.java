@@ -128,7 +128,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         } catch (RuntimeException e) {
             System.getLogger(ApiHandler.class.getName()).log(System.Logger.Level.ERROR,
                     "request to " + path + " failed inside the gateway", e);
-            call.respond(new ApiError(500, "internal gateway error", "api_error", null, "internal_error"));
+            call.respond(ApiError.internal());
         }
     }
 
