@@ -10,35 +10,54 @@ import net.bytebuddy.dynamic.DynamicType;
 import net.bytebuddy.utility.JavaModule;
 
 import java.security.ProtectionDomain;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * Rewrites one point's target class when it loads: checks the shape first (exactly one method matching the
- * point's matcher, with a body), then inlines the point's advice. A class of another shape is reported and
- * left alone. The advice is read once from the agent's own class loader.
+ * Rewrites one point's target class when it loads: checks the shape first (each of the point's
+ * {@link Rewrite}s matches exactly one method with a body, and {@link PointInstrumentation#unsupportedShape}
+ * has no objection), then inlines each rewrite's advice. A class of another shape is reported and left
+ * alone: all of a point's methods are rewritten or none, so a stateful target never has its state split
+ * between a rewritten method and one that is not. The advice is read once from the agent's own class loader.
  */
 final class AdviceTransformer implements AgentBuilder.Transformer {
 
     private final PointInstrumentation instrumentation;
     private final TargetReporter reporter;
-    private final Advice advice;
+    private final List<Advice> advice = new ArrayList<>();
 
     AdviceTransformer(PointInstrumentation instrumentation, TargetReporter reporter) {
         this.instrumentation = instrumentation;
         this.reporter = reporter;
-        this.advice = Advice.to(instrumentation.adviceClass(),
-                ClassFileLocator.ForClassLoader.of(instrumentation.adviceClass().getClassLoader()));
+        for (Rewrite r : instrumentation.rewrites()) {
+            advice.add(Advice.to(r.adviceClass(), ClassFileLocator.ForClassLoader.of(r.adviceClass().getClassLoader())));
+        }
     }
 
     @Override
     public DynamicType.Builder<?> transform(DynamicType.Builder<?> builder, TypeDescription type,
                                             ClassLoader loader, JavaModule module, ProtectionDomain domain) {
-        MethodList<MethodDescription.InDefinedShape> matching = type.getDeclaredMethods()
-                .filter(instrumentation.methods());
-        if (matching.size() != 1 || matching.getOnly().isAbstract() || matching.getOnly().isNative()) {
-            reporter.unsupported(instrumentation, loader, "no method " + instrumentation.shape() + " with a body");
+        String why = misfit(type);
+        if (why != null) {
+            reporter.unsupported(instrumentation, loader, why);
             return builder;
         }
         reporter.matched(instrumentation, loader);
-        return builder.visit(advice.on(instrumentation.methods()));
+        List<Rewrite> rewrites = instrumentation.rewrites();
+        for (int i = 0; i < rewrites.size(); i++) {
+            builder = builder.visit(advice.get(i).on(rewrites.get(i).methods()));
+        }
+        return builder;
+    }
+
+    /** Why {@code type} cannot be rewritten, or null when every rewrite finds its one method. */
+    private String misfit(TypeDescription type) {
+        for (Rewrite r : instrumentation.rewrites()) {
+            MethodList<MethodDescription.InDefinedShape> matching = type.getDeclaredMethods().filter(r.methods());
+            if (matching.size() != 1 || matching.getOnly().isAbstract() || matching.getOnly().isNative()) {
+                return "no method " + r.shape() + " with a body";
+            }
+        }
+        return instrumentation.unsupportedShape(type);
     }
 }

@@ -3,13 +3,14 @@ package dev.fastllm.agent;
 import dev.fastllm.fallback.Component;
 import dev.fastllm.fallback.Kind;
 import dev.fastllm.fallback.Point;
-import net.bytebuddy.description.method.MethodDescription;
-import net.bytebuddy.matcher.ElementMatcher;
+import net.bytebuddy.description.type.TypeDescription;
+
+import java.util.List;
 
 /**
  * One instrumentation point of one target, as its package declares it: the point's name, component and
- * kind, the target class (matched by name), the method(s) rewritten and the shape they must have, and the
- * advice class. Subclasses are small and declarative; {@link #bind} connects the point to its bridge.
+ * kind, the target class (matched by name), and each method rewritten ({@link Rewrite}: the shape it must have
+ * and its advice). Subclasses are small and declarative; {@link #bind} connects the point to its bridge.
  * See docs/ARCHITECTURE.md ("How a point is added").
  */
 public abstract class PointInstrumentation {
@@ -24,22 +25,29 @@ public abstract class PointInstrumentation {
     /** Fully qualified name of the class rewritten. */
     public abstract String targetClass();
 
-    /** The method(s) rewritten, with the exact shape supported (name, parameters, return type, not static). */
-    public abstract ElementMatcher<? super MethodDescription> methods();
+    /**
+     * Every method of the target this point rewrites, each with its advice. A stateful point lists every
+     * method that reads or writes the target's state, so that the twin's state and the original's never drift.
+     */
+    public abstract List<Rewrite> rewrites();
 
-    /** For the start line: what {@link #methods()} requires, e.g. {@code int countText(String, String)}. */
-    public abstract String shape();
-
-    /** For the start line: {@code Class#method}. */
-    public String appliedTo() {
-        String s = shape();
-        int paren = s.indexOf('(');
-        String head = paren < 0 ? s : s.substring(0, paren);
-        return targetClass() + "#" + head.substring(head.lastIndexOf(' ') + 1);
+    /**
+     * A reason the target class cannot be rewritten although every method matched (a field the fast path
+     * reads is missing, say), or null when it can. The class is then reported and left alone.
+     */
+    public String unsupportedShape(TypeDescription type) {
+        return null;
     }
 
-    /** The class holding the static {@code @Advice.OnMethodEnter}/{@code OnMethodExit} methods (inlined). */
-    public abstract Class<?> adviceClass();
+    /** For the start line: {@code Class#method}, or {@code Class#a,b,c} for several methods. */
+    public String appliedTo() {
+        StringBuilder sb = new StringBuilder(targetClass()).append('#');
+        List<Rewrite> rewrites = rewrites();
+        for (int i = 0; i < rewrites.size(); i++) {
+            sb.append(i == 0 ? "" : ",").append(rewrites.get(i).methodName());
+        }
+        return sb.toString();
+    }
 
     /**
      * Creates the fast path of this point and installs it into the point's bootstrap bridge. Called once,

@@ -1,13 +1,14 @@
 package dev.fastllm.agent.gateway;
 
 import dev.fastllm.agent.PointInstrumentation;
+import dev.fastllm.agent.Rewrite;
 import dev.fastllm.agent.bootstrap.GatewayTokensBridge;
 import dev.fastllm.fallback.Component;
 import dev.fastllm.fallback.Kind;
 import dev.fastllm.fallback.Point;
 import net.bytebuddy.asm.Advice;
-import net.bytebuddy.description.method.MethodDescription;
-import net.bytebuddy.matcher.ElementMatcher;
+
+import java.util.List;
 
 import static net.bytebuddy.matcher.ElementMatchers.isStatic;
 import static net.bytebuddy.matcher.ElementMatchers.named;
@@ -45,19 +46,10 @@ public final class GatewayTokensInstrumentation extends PointInstrumentation {
     }
 
     @Override
-    public ElementMatcher<? super MethodDescription> methods() {
-        return named("countText").and(takesArguments(String.class, String.class)).and(returns(int.class))
-                .and(not(isStatic()));
-    }
-
-    @Override
-    public String shape() {
-        return "int countText(String, String)";
-    }
-
-    @Override
-    public Class<?> adviceClass() {
-        return CountTextAdvice.class;
+    public List<Rewrite> rewrites() {
+        return List.of(new Rewrite(named("countText").and(takesArguments(String.class, String.class))
+                .and(returns(int.class)).and(not(isStatic())), "int countText(String, String)",
+                CountTextAdvice.class));
     }
 
     @Override
