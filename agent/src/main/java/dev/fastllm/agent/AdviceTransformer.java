@@ -7,31 +7,30 @@ import net.bytebuddy.description.method.MethodList;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.dynamic.ClassFileLocator;
 import net.bytebuddy.dynamic.DynamicType;
+import net.bytebuddy.pool.TypePool;
 import net.bytebuddy.utility.JavaModule;
 
 import java.security.ProtectionDomain;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Rewrites one point's target class when it loads: checks the shape first (each of the point's
  * {@link Rewrite}s matches exactly one method with a body, and {@link PointInstrumentation#unsupportedShape}
  * has no objection), then inlines each rewrite's advice. A class of another shape is reported and left
  * alone: all of a point's methods are rewritten or none, so a stateful target never has its state split
- * between a rewritten method and one that is not. The advice is read once from the agent's own class loader.
+ * between a rewritten method and one that is not. Advice is described from its class
+ * file, never loaded as a class by the agent: it names the target's own types (the result it builds, the
+ * arguments it reads), which are resolved from the target's class loader, next to the agent's classes.
  */
 final class AdviceTransformer implements AgentBuilder.Transformer {
 
     private final PointInstrumentation instrumentation;
     private final TargetReporter reporter;
-    private final List<Advice> advice = new ArrayList<>();
+    private final ClassFileLocator agentClasses;
 
     AdviceTransformer(PointInstrumentation instrumentation, TargetReporter reporter) {
         this.instrumentation = instrumentation;
         this.reporter = reporter;
-        for (Rewrite r : instrumentation.rewrites()) {
-            advice.add(Advice.to(r.adviceClass(), ClassFileLocator.ForClassLoader.of(r.adviceClass().getClassLoader())));
-        }
+        this.agentClasses = ClassFileLocator.ForClassLoader.of(AdviceTransformer.class.getClassLoader());
     }
 
     @Override
@@ -43,9 +42,11 @@ final class AdviceTransformer implements AgentBuilder.Transformer {
             return builder;
         }
         reporter.matched(instrumentation, loader);
-        List<Rewrite> rewrites = instrumentation.rewrites();
-        for (int i = 0; i < rewrites.size(); i++) {
-            builder = builder.visit(advice.get(i).on(rewrites.get(i).methods()));
+        ClassFileLocator classes = new ClassFileLocator.Compound(agentClasses, ClassFileLocator.ForClassLoader.of(loader));
+        TypePool pool = TypePool.Default.of(classes);
+        for (Rewrite r : instrumentation.rewrites()) {
+            Advice advice = Advice.to(pool.describe(r.adviceClass().getName()).resolve(), classes);
+            builder = builder.visit(advice.on(r.methods()));
         }
         return builder;
     }
