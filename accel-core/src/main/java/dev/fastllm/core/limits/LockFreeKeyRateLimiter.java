@@ -71,11 +71,29 @@ public final class LockFreeKeyRateLimiter {
      */
     public LimitDecision tryAcquire(String key, long rpm, long tpm, int maxParallel, long reservedTokens,
                                     long nowMillis, LimitDecision into) {
+        return acquire(key, rpm, tpm, maxParallel, reservedTokens, nowMillis, into, false);
+    }
+
+    /**
+     * {@link #tryAcquire}, but only when this limiter holds live state for the key (a window not yet over, or
+     * a slot held); otherwise nothing changes, no slot is claimed for the key, and the answer is null. Lets a
+     * caller that shares keys with another limiter keep each key's live state where it is.
+     */
+    public LimitDecision tryAcquireIfLive(String key, long rpm, long tpm, int maxParallel, long reservedTokens,
+                                          long nowMillis, LimitDecision into) {
+        return acquire(key, rpm, tpm, maxParallel, reservedTokens, nowMillis, into, true);
+    }
+
+    private LimitDecision acquire(String key, long rpm, long tpm, int maxParallel, long reservedTokens,
+                                  long nowMillis, LimitDecision into, boolean onlyIfLive) {
         long reserve = Math.max(0, reservedTokens);
         int hash = key.hashCode();
         WindowTable t = tables.current();
         while (true) {
-            int i = t.findOrClaim(key, hash);
+            int i = onlyIfLive ? t.find(key, hash) : t.findOrClaim(key, hash);
+            if (i == WindowTable.NOT_FOUND) {
+                return null; // only when onlyIfLive: findOrClaim never answers NOT_FOUND
+            }
             if (i < 0) {
                 t = tables.follow(t);
                 continue;
@@ -93,6 +111,9 @@ public final class LockFreeKeyRateLimiter {
                     continue;
                 }
                 if (s == null) {
+                    if (onlyIfLive) {
+                        return null;
+                    }
                     WindowRules.acquire(into, false, 0, 0, 0, 0, rpm, tpm, maxParallel, reserve, nowMillis);
                     if (t.casCell(c, null, WideWindow.after(into))) {
                         TRACKED.getAndAdd(this, 1L);
@@ -101,6 +122,9 @@ public final class LockFreeKeyRateLimiter {
                     continue;
                 }
                 long v = s.counts();
+                if (onlyIfLive && WindowRules.idle(s.anchored, s.start, s.inFlight(v), nowMillis)) {
+                    return null;
+                }
                 WindowRules.acquire(into, s.anchored, s.start, s.requests(v), s.tokens(v), s.inFlight(v),
                         rpm, tpm, maxParallel, reserve, nowMillis);
                 if (!into.changed || updateWide(t, c, s, v, into.nextAnchored, into.nextStart, into.nextRequests,
@@ -111,6 +135,10 @@ public final class LockFreeKeyRateLimiter {
                 continue;
             }
             boolean absent = w == ABSENT || w == DEAD;
+            if (onlyIfLive && (absent || WindowRules.idle(WindowWord.anchored(w), WindowWord.start(w, t.base),
+                    WindowWord.inFlight(w), nowMillis))) {
+                return null;
+            }
             if (absent) {
                 WindowRules.acquire(into, false, 0, 0, 0, 0, rpm, tpm, maxParallel, reserve, nowMillis);
             } else {
@@ -146,8 +174,8 @@ public final class LockFreeKeyRateLimiter {
      *
      * @param acquiredAtMillis the {@code nowMillis} passed to the {@link #tryAcquire} that admitted the request
      */
-    public void reconcile(String key, long reservedTokens, long actualTokens, long acquiredAtMillis,
-                          long nowMillis) {
+    public boolean reconcile(String key, long reservedTokens, long actualTokens, long acquiredAtMillis,
+                             long nowMillis) {
         long reserved = Math.max(0, reservedTokens);
         long actual = Math.max(0, actualTokens);
         int hash = key.hashCode();
@@ -155,7 +183,7 @@ public final class LockFreeKeyRateLimiter {
         while (true) {
             int i = t.find(key, hash);
             if (i == WindowTable.NOT_FOUND) {
-                return;
+                return false;
             }
             if (i == WindowTable.GO_NEXT) {
                 t = tables.follow(t);
@@ -174,43 +202,47 @@ public final class LockFreeKeyRateLimiter {
                     continue;
                 }
                 if (s == null) {
-                    return;
+                    return false;
                 }
                 long v = s.counts();
                 long tokens = WindowRules.reconciledTokens(s.anchored, s.start, s.tokens(v), reserved, actual,
                         acquiredAtMillis, nowMillis);
                 if (tokens < 0 || updateWide(t, c, s, v, s.anchored, s.start, s.requests(v), tokens, s.inFlight(v))) {
-                    return;
+                    return WindowRules.current(s.anchored, s.start, nowMillis);
                 }
                 continue;
             }
             if (w == ABSENT || w == DEAD) {
-                return;
+                return false;
             }
             long tokens = WindowRules.reconciledTokens(WindowWord.anchored(w), WindowWord.start(w, t.base),
                     WindowWord.tokens(w), reserved, actual, acquiredAtMillis, nowMillis);
             if (tokens < 0) {
-                return;
+                return WindowRules.current(WindowWord.anchored(w), WindowWord.start(w, t.base), nowMillis);
             }
             if (tokens <= WindowWord.TOKENS_MASK) {
                 if (t.casWord(i, w, (w & ~WindowWord.TOKENS_MASK) | tokens)) {
-                    return;
+                    return true;
                 }
             } else if (promote(t, i, w, WideWindow.of(WindowWord.anchored(w), WindowWord.start(w, t.base),
                     WindowWord.requests(w), tokens, WindowWord.inFlight(w)))) {
-                return;
+                return true;
             }
         }
     }
 
-    /** Frees the parallel slot of an admitted request. The caller guarantees exactly one call per admission. */
-    public void release(String key) {
+    /**
+     * Frees the parallel slot of an admitted request. The caller guarantees exactly one call per admission.
+     *
+     * @return true when a held slot was freed; false when the key held none here
+     */
+    public boolean release(String key) {
         int hash = key.hashCode();
         WindowTable t = tables.current();
         while (true) {
             int i = t.find(key, hash);
             if (i == WindowTable.NOT_FOUND) {
-                return;
+                return false;
             }
             if (i == WindowTable.GO_NEXT) {
                 t = tables.follow(t);
@@ -229,19 +261,24 @@ public final class LockFreeKeyRateLimiter {
                     continue;
                 }
                 if (s == null) {
-                    return;
+                    return false;
                 }
                 long v = s.counts();
                 int inFlight = s.inFlight(v);
-                if (inFlight == 0
-                        || updateWide(t, c, s, v, s.anchored, s.start, s.requests(v), s.tokens(v), inFlight - 1)) {
-                    return;
+                if (inFlight == 0) {
+                    return false;
+                }
+                if (updateWide(t, c, s, v, s.anchored, s.start, s.requests(v), s.tokens(v), inFlight - 1)) {
+                    return true;
                 }
                 Thread.onSpinWait();
                 continue;
             }
-            if (w == ABSENT || w == DEAD || WindowWord.inFlight(w) == 0 || t.casWord(i, w, w - ONE_IN_FLIGHT)) {
-                return;
+            if (w == ABSENT || w == DEAD || WindowWord.inFlight(w) == 0) {
+                return false;
+            }
+            if (t.casWord(i, w, w - ONE_IN_FLIGHT)) {
+                return true;
             }
         }
     }
@@ -251,11 +288,25 @@ public final class LockFreeKeyRateLimiter {
      * admitted now, with the header values. Creates no state for an unseen key.
      */
     public LimitDecision peek(String key, long rpm, long tpm, int maxParallel, long nowMillis, LimitDecision into) {
+        return look(key, rpm, tpm, maxParallel, nowMillis, into, false);
+    }
+
+    /** {@link #peek}, but null when this limiter holds no live state for the key (see {@link #tryAcquireIfLive}). */
+    public LimitDecision peekIfLive(String key, long rpm, long tpm, int maxParallel, long nowMillis,
+                                    LimitDecision into) {
+        return look(key, rpm, tpm, maxParallel, nowMillis, into, true);
+    }
+
+    private LimitDecision look(String key, long rpm, long tpm, int maxParallel, long nowMillis, LimitDecision into,
+                               boolean onlyIfLive) {
         int hash = key.hashCode();
         WindowTable t = tables.current();
         while (true) {
             int i = t.find(key, hash);
             if (i == WindowTable.NOT_FOUND) {
+                if (onlyIfLive) {
+                    return null;
+                }
                 WindowRules.peekUnseen(into, rpm, tpm);
                 return into;
             }
@@ -275,13 +326,23 @@ public final class LockFreeKeyRateLimiter {
                     continue;
                 }
                 if (s == null) {
+                    if (onlyIfLive) {
+                        return null;
+                    }
                     WindowRules.peekUnseen(into, rpm, tpm);
                 } else {
                     long v = s.counts();
+                    if (onlyIfLive && WindowRules.idle(s.anchored, s.start, s.inFlight(v), nowMillis)) {
+                        return null;
+                    }
                     WindowRules.peek(into, s.anchored, s.start, s.requests(v), s.tokens(v), s.inFlight(v),
                             rpm, tpm, maxParallel, nowMillis);
                 }
                 return into;
+            }
+            if (onlyIfLive && (w == ABSENT || w == DEAD || WindowRules.idle(WindowWord.anchored(w),
+                    WindowWord.start(w, t.base), WindowWord.inFlight(w), nowMillis))) {
+                return null;
             }
             if (w == ABSENT || w == DEAD) {
                 WindowRules.peekUnseen(into, rpm, tpm);

@@ -100,6 +100,11 @@ final class WindowRules {
         return next == tokens ? -1 : next;
     }
 
+    /** True when the window is anchored and not over at {@code now}. */
+    static boolean current(boolean anchored, long start, long now) {
+        return anchored && now - start < WINDOW_MILLIS;
+    }
+
     /** True when the window may be dropped: expired (or never anchored) and holding no slot. */
     static boolean idle(boolean anchored, long start, int inFlight, long now) {
         return inFlight == 0 && (!anchored || now - start >= WINDOW_MILLIS);
