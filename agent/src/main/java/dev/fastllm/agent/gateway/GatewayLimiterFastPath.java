@@ -1,0 +1,221 @@
+package dev.fastllm.agent.gateway;
+
+import dev.fastllm.agent.bootstrap.GatewayLimiterBridge;
+import dev.fastllm.agent.bootstrap.RateLimitAnswer;
+import dev.fastllm.agent.twin.TwinTable;
+import dev.fastllm.fallback.Point;
+
+/**
+ * The fast path of {@code gateway.rate-limiter}: each {@code KeyRateLimiter} instance gets a
+ * {@link LimiterTwin}, made at its first fast decision, and from then on every call on that instance follows
+ * the rule "live state stays where it is": a key whose window is running (or holds a slot) on one side is
+ * answered by that side, whatever the flag, the canary or the breaker say; only a key idle on both sides
+ * goes where the point decides, and that choice is made under the key's striped lock so that two calls can
+ * never give one key an owner on each side. docs/ARCHITECTURE.md ("Point gateway.rate-limiter") has the
+ * rule, what a flag change, an attach or a breaker opening does, and the bounds where it cannot hold.
+ *
+ * <p>Never throws to the bridge: a Throwable of the twin runs the original for that call.
+ */
+final class GatewayLimiterFastPath implements GatewayLimiterBridge.Handle {
+
+    private final Point point;
+    private final TwinTable<LimiterTwin> twins = new TwinTable<>();
+
+    GatewayLimiterFastPath(Point point) {
+        this.point = point;
+    }
+
+    /** The twins, for tests. */
+    TwinTable<LimiterTwin> twins() {
+        return twins;
+    }
+
+    @Override
+    public void tryAcquire(Object limiter, Object windows, String key, long rpm, long tpm, int maxParallel,
+                           long reserved, long now, RateLimitAnswer a) {
+        a.lockOwner = null;
+        a.decision = 0;
+        int d = point.decide(key.hashCode());
+        if (Point.isOriginal(d)) {
+            originalPath(limiter, key, rpm, tpm, maxParallel, reserved, now, a, d);
+            return;
+        }
+        long t0 = point.startTime(d);
+        LimiterTwin twin = null;
+        int stripe = -1;
+        try {
+            point.injectFault();
+            twin = twinOf(limiter);
+            if (!twin.acquireIfLive(key, rpm, tpm, maxParallel, reserved, now, a)) {
+                stripe = twin.lock(key);
+                if (!twin.acquireIfLive(key, rpm, tpm, maxParallel, reserved, now, a)) {
+                    if (twin.originalLive(windows, key, now)) {
+                        // the key's live state is the original's: it answers, under the lock, as it holds it
+                        hold(a, twin, stripe, d, t0);
+                        stripe = -1;
+                        point.fastDeclined(d);
+                        return;
+                    }
+                    twin.acquire(key, rpm, tpm, maxParallel, reserved, now, a);
+                }
+            }
+            point.fastAnswered(d, t0);
+        } catch (Throwable t) {
+            a.answered = false;
+            point.fastFailed(d, t);
+            rememberTiming(a, d, t0);
+        } finally {
+            if (stripe >= 0) {
+                twin.unlock(stripe);
+            }
+        }
+    }
+
+    /**
+     * The point sends this call to the original. A key live in the twin stays there; otherwise the original
+     * answers holding the key's lock, so that no concurrent fast call gives the key a second owner meanwhile.
+     */
+    private void originalPath(Object limiter, String key, long rpm, long tpm, int maxParallel, long reserved,
+                              long now, RateLimitAnswer a, int d) {
+        long t0 = point.startTime(d);
+        LimiterTwin twin = twins.get(limiter);
+        if (twin == null) {
+            rememberTiming(a, d, t0); // never fast on this instance: the original alone
+            return;
+        }
+        int stripe = -1;
+        try {
+            if (twin.acquireIfLive(key, rpm, tpm, maxParallel, reserved, now, a)) {
+                return;
+            }
+            stripe = twin.lock(key);
+            if (twin.acquireIfLive(key, rpm, tpm, maxParallel, reserved, now, a)) {
+                return;
+            }
+            hold(a, twin, stripe, d, t0);
+            stripe = -1;
+        } catch (Throwable t) {
+            a.answered = false;
+        } finally {
+            if (stripe >= 0) {
+                twin.unlock(stripe);
+            }
+        }
+    }
+
+    private static void hold(RateLimitAnswer a, LimiterTwin twin, int stripe, int d, long t0) {
+        a.answered = false;
+        a.lockOwner = twin;
+        a.lockStripe = stripe;
+        rememberTiming(a, d, t0);
+    }
+
+    private static void rememberTiming(RateLimitAnswer a, int d, long t0) {
+        if (Point.isTimed(d)) {
+            a.decision = d;
+            a.startNanos = t0;
+        }
+    }
+
+    @Override
+    public void originalDone(RateLimitAnswer a) {
+        try {
+            Object owner = a.lockOwner;
+            if (owner != null) {
+                a.lockOwner = null;
+                ((LimiterTwin) owner).unlock(a.lockStripe);
+            }
+            if (a.decision != 0) {
+                int d = a.decision;
+                a.decision = 0;
+                point.originalDone(d, a.startNanos);
+            }
+        } catch (Throwable ignored) {
+            // bookkeeping never changes the original's answer
+        }
+    }
+
+    @Override
+    public void peek(Object limiter, Object windows, String key, long rpm, long tpm, int maxParallel, long now,
+                     RateLimitAnswer a) {
+        a.lockOwner = null;
+        a.decision = 0;
+        LimiterTwin twin = twins.get(limiter);
+        try {
+            if (twin != null && twin.peekIfLive(key, rpm, tpm, maxParallel, now, a)) {
+                return;
+            }
+        } catch (Throwable t) {
+            a.answered = false;
+            return;
+        }
+        int d = point.decide(key.hashCode());
+        if (Point.isOriginal(d)) {
+            return;
+        }
+        long t0 = point.startTime(d);
+        try {
+            point.injectFault();
+            twin = twin != null ? twin : twinOf(limiter);
+            if (twin.originalLive(windows, key, now)) {
+                point.fastDeclined(d);
+                return;
+            }
+            twin.peek(key, rpm, tpm, maxParallel, now, a);
+            point.fastAnswered(d, t0);
+        } catch (Throwable t) {
+            a.answered = false;
+            point.fastFailed(d, t);
+        }
+    }
+
+    @Override
+    public boolean reconcile(Object limiter, String key, long reserved, long actual, long acquiredAt, long now) {
+        LimiterTwin twin = twins.get(limiter);
+        try {
+            return twin != null && twin.limiter.reconcile(key, reserved, actual, acquiredAt, now);
+        } catch (Throwable t) {
+            return false;
+        }
+    }
+
+    @Override
+    public boolean release(Object limiter, String key) {
+        LimiterTwin twin = twins.get(limiter);
+        try {
+            return twin != null && twin.limiter.release(key);
+        } catch (Throwable t) {
+            return false;
+        }
+    }
+
+    @Override
+    public int evictIdle(Object limiter, long now) {
+        LimiterTwin twin = twins.get(limiter);
+        try {
+            return twin == null ? 0 : twin.limiter.evictIdle(now);
+        } catch (Throwable t) {
+            return 0;
+        }
+    }
+
+    @Override
+    public int trackedKeys(Object limiter, int originalKeys) {
+        LimiterTwin twin = twins.get(limiter);
+        try {
+            return twin == null ? originalKeys : (int) Math.min(Integer.MAX_VALUE,
+                    (long) originalKeys + twin.limiter.trackedKeys());
+        } catch (Throwable t) {
+            return originalKeys;
+        }
+    }
+
+    private LimiterTwin twinOf(Object limiter) {
+        LimiterTwin twin = twins.get(limiter);
+        return twin != null ? twin : twins.computeIfAbsent(limiter, GatewayLimiterFastPath::newTwin);
+    }
+
+    private static LimiterTwin newTwin(Object limiter) {
+        return new LimiterTwin(limiter.getClass());
+    }
+}
