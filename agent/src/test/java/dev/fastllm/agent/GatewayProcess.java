@@ -62,9 +62,24 @@ final class GatewayProcess implements AutoCloseable {
         return start(name, spec, metrics);
     }
 
+    /** On another config; with the agent's metrics endpoint when {@code spec} carries the agent. */
+    static GatewayProcess onConfig(String name, ChildJvm.Spec spec, Path config, boolean agent) throws Exception {
+        if (!agent) {
+            return start(name, spec, -1, config);
+        }
+        int metrics = ChildJvm.freePort();
+        spec.env("FAST_LLM_METRICS_PORT", Integer.toString(metrics));
+        return start(name, spec, metrics, config);
+    }
+
     private static GatewayProcess start(String name, ChildJvm.Spec spec, int metricsPort) throws Exception {
+        return start(name, spec, metricsPort, config());
+    }
+
+    private static GatewayProcess start(String name, ChildJvm.Spec spec, int metricsPort, Path config)
+            throws Exception {
         int port = ChildJvm.freePort();
-        ChildJvm jvm = spec.jar(ChildJvm.GATEWAY_JAR, "--config", config().toString(), "--port", Integer.toString(port))
+        ChildJvm jvm = spec.jar(ChildJvm.GATEWAY_JAR, "--config", config.toString(), "--port", Integer.toString(port))
                 .start(name);
         GatewayProcess g = new GatewayProcess(jvm, port, metricsPort);
         try {
@@ -100,9 +115,14 @@ final class GatewayProcess implements AutoCloseable {
     }
 
     HttpResponse<String> post(String path, String json) throws IOException, InterruptedException {
+        return post(path, json, KEY);
+    }
+
+    /** A POST with another virtual key. */
+    HttpResponse<String> post(String path, String json, String key) throws IOException, InterruptedException {
         return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .timeout(Duration.ofSeconds(30)).header("content-type", "application/json")
-                .header("Authorization", "Bearer " + KEY).POST(HttpRequest.BodyPublishers.ofString(json)).build(),
+                .header("Authorization", "Bearer " + key).POST(HttpRequest.BodyPublishers.ofString(json)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 

@@ -11,19 +11,23 @@ import javax.management.remote.JMXServiceURL;
 /** The MXBean of point gateway.tokens in a child JVM, reached through its local management agent. */
 final class PointJmx implements AutoCloseable {
 
-    static final String NAME = "dev.fastllm:type=Point,name=gateway.tokens";
 
     private final JMXConnector connector;
     final MBeanServerConnection server;
     final ObjectName point;
 
-    private PointJmx(JMXConnector connector) throws Exception {
+    private PointJmx(JMXConnector connector, String name) throws Exception {
         this.connector = connector;
         this.server = connector.getMBeanServerConnection();
-        this.point = new ObjectName(NAME);
+        this.point = new ObjectName(name);
     }
 
     static PointJmx connect(long pid) throws Exception {
+        return connect(pid, "gateway.tokens");
+    }
+
+    /** The MXBean of another point, e.g. {@code gateway.rate-limiter}. */
+    static PointJmx connect(long pid, String pointName) throws Exception {
         VirtualMachine vm = VirtualMachine.attach(Long.toString(pid));
         String address;
         try {
@@ -31,7 +35,8 @@ final class PointJmx implements AutoCloseable {
         } finally {
             vm.detach();
         }
-        return new PointJmx(JMXConnectorFactory.connect(new JMXServiceURL(address)));
+        return new PointJmx(JMXConnectorFactory.connect(new JMXServiceURL(address)),
+                "dev.fastllm:type=Point,name=" + pointName);
     }
 
     /** Waits until the agent has registered the point's MXBean. */
@@ -39,7 +44,7 @@ final class PointJmx implements AutoCloseable {
         long end = System.currentTimeMillis() + timeoutMillis;
         while (!server.isRegistered(point)) {
             if (System.currentTimeMillis() > end) {
-                throw new AssertionError(NAME + " not registered");
+                throw new AssertionError(point + " not registered");
             }
             Thread.sleep(100);
         }

@@ -1,0 +1,215 @@
+package dev.fastllm.agent;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static dev.fastllm.agent.GatewayProcess.value;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Point {@code gateway.rate-limiter} end to end: the real demo-gateway.jar with the real agent jar in child
+ * JVMs, its deployments on a mock provider (its own JVM) that answers after 1 s, so that requests hold their
+ * parallel slots. One scripted sequence pushes keys past rpm, tpm and parallel limits; with the point on, at
+ * {@code canary:50} and with every fast call failing, a client sees what it sees without the agent. Bursts
+ * with 5% faults and with the flag moved over JMX lose nothing and return every slot.
+ */
+class GatewayLimiterJvmTest {
+
+    static final String POINT = "point=\"gateway.rate-limiter\"";
+    static final String APPLIED = "[fast-llm] gateway.rate-limiter: on (default), stateful, breaker closed, applied to "
+            + "dev.fastllm.gateway.limits.KeyRateLimiter#tryAcquire,peek,reconcile,release,evictIdle,trackedKeys";
+
+    static ChildJvm mock;
+    static Path config;
+    static List<String> withoutAgent;
+
+    @BeforeAll
+    static void mockAndBaseline() throws Exception {
+        int mockPort = ChildJvm.freePort();
+        mock = ChildJvm.spec().jar(ChildJvm.GATEWAY_JAR, "mock", "--port", Integer.toString(mockPort),
+                "--latency-ms", "1000").start("limiter-mock");
+        config = Path.of("target", "limiter-gateway.yaml").toAbsolutePath();
+        try (var in = GatewayLimiterJvmTest.class.getResourceAsStream("/limiter-gateway.yaml")) {
+            Files.writeString(config, new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+                    .replace("${MOCK_PORT}", Integer.toString(mockPort)));
+        }
+        try (GatewayProcess g = GatewayProcess.onConfig("limiter-plain", ChildJvm.spec(), config, false)) {
+            withoutAgent = script(g);
+        }
+        String all = String.join("\n", withoutAgent);
+        // the script reaches every limit
+        assertTrue(all.contains("sk-rpm 429 429 retry-after=[6-60]"), all);
+        assertTrue(all.contains("sk-tpm 429 429 retry-after=[6-60]"), all);
+        assertTrue(all.contains("parallel sk-par 200=2 429=3"), all);
+    }
+
+    @AfterAll
+    static void stopMock() {
+        if (mock != null) {
+            mock.close();
+        }
+    }
+
+    /**
+     * What a client sees of the key's limits: status, error code, the retry-after class and the
+     * x-ratelimit headers, for requests one at a time, then five at once on a key with two parallel slots.
+     */
+    static List<String> script(GatewayProcess g) throws Exception {
+        List<String> seen = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            seen.add("sk-rpm " + describe(chat(g, "sk-rpm", "request " + i, 16)));
+        }
+        for (int i = 0; i < 5; i++) {
+            seen.add("sk-tpm " + describe(chat(g, "sk-tpm", "a longer prompt that costs tokens ".repeat(3), 40)));
+        }
+        seen.add("parallel sk-par " + parallel(g, "sk-par", 5));
+        return seen;
+    }
+
+    static HttpResponse<String> chat(GatewayProcess g, String key, String text, int maxTokens) throws Exception {
+        return g.post("/v1/chat/completions", "{\"model\":\"gpt-4o-mini\",\"max_tokens\":" + maxTokens
+                + ",\"messages\":[{\"role\":\"user\",\"content\":\"" + text + "\"}]}", key);
+    }
+
+    static String describe(HttpResponse<String> r) {
+        StringBuilder b = new StringBuilder().append(r.statusCode());
+        if (r.statusCode() != 200) {
+            String body = r.body();
+            int c = body.indexOf("\"code\":\"");
+            b.append(' ').append(c < 0 ? body : body.substring(c + 8, body.indexOf('"', c + 8)));
+            long retry = Long.parseLong(r.headers().firstValue("retry-after").orElse("0"));
+            b.append(" retry-after=").append(retry == 0 ? "none" : retry <= 5 ? "[1-5]" : "[6-60]");
+        }
+        for (String h : List.of("x-ratelimit-limit-requests", "x-ratelimit-remaining-requests",
+                "x-ratelimit-limit-tokens", "x-ratelimit-remaining-tokens")) {
+            b.append(' ').append(h.substring(12)).append('=').append(r.headers().firstValue(h).orElse("-"));
+        }
+        return b.toString();
+    }
+
+    /** {@code n} requests at once on {@code key}: how many were admitted and refused. */
+    static String parallel(GatewayProcess g, String key, int n) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(n);
+        try {
+            List<Future<HttpResponse<String>>> all = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                int id = i;
+                all.add(pool.submit(() -> chat(g, key, "at once " + id, 8)));
+            }
+            int ok = 0;
+            int refused = 0;
+            for (Future<HttpResponse<String>> f : all) {
+                int status = f.get().statusCode();
+                ok += status == 200 ? 1 : 0;
+                refused += status == 429 ? 1 : 0;
+            }
+            return "200=" + ok + " 429=" + refused;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    static double calls(String metrics, String path) {
+        return value(metrics, "fastllm_calls_total", "path=\"" + path + "\"," + POINT);
+    }
+
+    @Test
+    void onAnswersTheScriptAsWithoutTheAgentAndAFlagFlipUnderABurstKeepsTheLimits() throws Exception {
+        try (GatewayProcess g = GatewayProcess.onConfig("limiter-on", ChildJvm.spec().agent(null), config, true)) {
+            assertTrue(g.jvm.agentLines().contains(APPLIED), g.jvm.describe());
+            assertEquals(withoutAgent, script(g));
+            String m = g.metrics();
+            assertTrue(calls(m, "fast") >= 10, m);
+            assertEquals(0, calls(m, "fallback"), m);
+            // a burst of 60 on a key with 25 requests a minute while the flag moves over JMX: exactly 25 pass
+            try (PointJmx jmx = PointJmx.connect(g.jvm.pid(), "gateway.rate-limiter").awaitRegistered(20_000)) {
+                ExecutorService pool = Executors.newFixedThreadPool(20);
+                try {
+                    List<Future<HttpResponse<String>>> all = new ArrayList<>();
+                    for (int i = 0; i < 60; i++) {
+                        int id = i;
+                        all.add(pool.submit(() -> chat(g, "sk-burst", "burst " + id, 8)));
+                    }
+                    String[] flags = {"off", "canary:50", "on", "canary:10", "off", "on"};
+                    for (String f : flags) {
+                        jmx.setFlag(f);
+                        Thread.sleep(150);
+                    }
+                    int ok = 0;
+                    for (Future<HttpResponse<String>> f : all) {
+                        int status = f.get().statusCode();
+                        assertTrue(status == 200 || status == 429, "status " + status);
+                        ok += status == 200 ? 1 : 0;
+                    }
+                    assertEquals(25, ok, "admitted under moving flags");
+                } finally {
+                    pool.shutdownNow();
+                }
+            }
+            // every slot came back: the two-slot key admits two at once again
+            assertEquals("200=2 429=3", parallel(g, "sk-par", 5));
+        }
+    }
+
+    @Test
+    void canaryAtHalfAnswersTheSame() throws Exception {
+        try (GatewayProcess g = GatewayProcess.onConfig("limiter-canary",
+                ChildJvm.spec().agent(null).env("FAST_LLM_RATE_LIMITER", "canary:50"), config, true)) {
+            assertTrue(g.jvm.stderr().contains("gateway.rate-limiter: canary:50 (FAST_LLM_RATE_LIMITER)"),
+                    g.jvm.describe());
+            assertEquals(withoutAgent, script(g));
+        }
+    }
+
+    @Test
+    void faultsOnEveryFastCallAnswerTheSameAndOpenTheBreaker() throws Exception {
+        try (GatewayProcess g = GatewayProcess.onConfig("limiter-faults", ChildJvm.spec().agent("breaker.open=10m")
+                .env("FAST_LLM_FAULTS", "gateway.rate-limiter:1"), config, true)) {
+            assertEquals(withoutAgent, script(g));
+            String m = g.metrics();
+            // ten errors open the breaker (kept open for the test); the original answers from then on
+            assertEquals(10, calls(m, "fallback"), m);
+            assertEquals(0, calls(m, "fast"), m);
+            assertEquals(1, value(m, "fastllm_breaker_state", POINT), m);
+        }
+    }
+
+    @Test
+    void fivePercentFaultsUnderABurstLoseNothingAndReturnEverySlot() throws Exception {
+        try (GatewayProcess g = GatewayProcess.onConfig("limiter-faults5", ChildJvm.spec()
+                .agent("breaker.failures=1000000").env("FAST_LLM_FAULTS", "gateway.rate-limiter:0.05"), config, true)) {
+            ExecutorService pool = Executors.newFixedThreadPool(24);
+            try {
+                List<Future<HttpResponse<String>>> all = new ArrayList<>();
+                for (int i = 0; i < 120; i++) {
+                    int id = i;
+                    all.add(pool.submit(() -> chat(g, "sk-wide", "burst " + id, 8)));
+                }
+                int ok = 0;
+                for (Future<HttpResponse<String>> f : all) {
+                    int status = f.get().statusCode();
+                    assertTrue(status == 200 || status == 429, "status " + status);
+                    ok += status == 200 ? 1 : 0;
+                }
+                assertTrue(ok >= 8, ok + " admitted");
+            } finally {
+                pool.shutdownNow();
+            }
+            String m = g.metrics();
+            assertTrue(calls(m, "fallback") > 0, m);
+            assertTrue(calls(m, "fast") > 0, m);
+            assertEquals("200=2 429=3", parallel(g, "sk-par", 5));
+        }
+    }
+}

@@ -1,0 +1,141 @@
+package dev.fastllm.bench.agent;
+
+import dev.fastllm.gateway.limits.KeyLimits;
+import dev.fastllm.gateway.limits.KeyRateLimiter;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Threads;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The demo gateway's {@code KeyRateLimiter.tryAcquire} then {@code release}, as the gateway calls them, in
+ * three JVMs of one run: without the agent ({@link NoAgent}), with the agent and point
+ * {@code gateway.rate-limiter} on ({@link AgentOn}: the rewritten methods answer from accel-core's limiter)
+ * and with the agent but the point off ({@link AgentOff}: the rewritten methods ask their flag, then run the
+ * original). Cases as in accel-core's own limiter benchmark: one thread over 10 000 keys (clock 100 times
+ * fast, windows roll every 0.6 s), eight threads on one hot key, eight threads over 1 000 000 keys (all
+ * tracked before measuring). Keys have no limits, so every call is admitted and released. Run from the
+ * repository root: the forks load {@code agent/target/fast-llm-agent.jar}.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+public abstract class LimiterPointBenchmark {
+
+    static final String AGENT = "-javaagent:agent/target/fast-llm-agent.jar";
+    static final long RESERVED_TOKENS = 100;
+    static final long REAL_TIME = 1_000_000;
+    static final long FAST_TIME = 10_000;
+
+    @Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
+    public static class NoAgent extends LimiterPointBenchmark {
+    }
+
+    @Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g", AGENT})
+    public static class AgentOn extends LimiterPointBenchmark {
+    }
+
+    @Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g", AGENT + "=gateway.rate-limiter=off"})
+    public static class AgentOff extends LimiterPointBenchmark {
+    }
+
+    /** One gateway limiter (rewritten or not, depending on the fork) and the keys it serves. */
+    @State(Scope.Benchmark)
+    public abstract static class Limiter {
+        final KeyRateLimiter limiter = new KeyRateLimiter();
+        long clockDivisor = REAL_TIME;
+
+        final boolean acquireAndRelease(String key, long now) {
+            boolean allowed = limiter.tryAcquire(key, KeyLimits.UNLIMITED, RESERVED_TOKENS, now).allowed();
+            if (allowed) {
+                limiter.release(key);
+            }
+            return allowed;
+        }
+
+        static String[] keys(int n) {
+            String[] keys = new String[n];
+            for (int i = 0; i < n; i++) {
+                keys[i] = "sk-" + Integer.toHexString(i * 0x9E3779B9) + "-" + i;
+            }
+            return keys;
+        }
+    }
+
+    @State(Scope.Benchmark)
+    public static class TenThousandKeys extends Limiter {
+        String[] keys;
+
+        @Setup
+        public void setup() {
+            keys = keys(10_000);
+            clockDivisor = FAST_TIME;
+        }
+    }
+
+    @State(Scope.Benchmark)
+    public static class OneHotKey extends Limiter {
+    }
+
+    @State(Scope.Benchmark)
+    public static class MillionKeys extends Limiter {
+        String[] keys;
+
+        @Setup
+        public void setup() {
+            keys = keys(1_000_000);
+            for (String key : keys) {
+                acquireAndRelease(key, System.nanoTime() / clockDivisor);
+            }
+        }
+    }
+
+    /** A thread's key cursor and clock reading, refreshed every 64 calls (a gateway reads it once a request). */
+    @State(Scope.Thread)
+    public static class Caller {
+        int cursor;
+        int calls;
+        long now = -1;
+        long random = System.nanoTime() | 1;
+
+        long clock(Limiter s) {
+            if (now < 0 || (++calls & 63) == 0) {
+                now = System.nanoTime() / s.clockDivisor;
+            }
+            return now;
+        }
+
+        int nextRandom(int bound) {
+            random ^= random << 13;
+            random ^= random >>> 7;
+            random ^= random << 17;
+            return (int) ((random >>> 33) % bound);
+        }
+    }
+
+    @Benchmark
+    @Threads(1)
+    public boolean tenThousandKeys1Thread(TenThousandKeys s, Caller c) {
+        int i = c.cursor;
+        c.cursor = i + 1 == s.keys.length ? 0 : i + 1;
+        return s.acquireAndRelease(s.keys[i], c.clock(s));
+    }
+
+    @Benchmark
+    @Threads(8)
+    public boolean oneHotKey8Threads(OneHotKey s, Caller c) {
+        return s.acquireAndRelease("sk-hot", c.clock(s));
+    }
+
+    @Benchmark
+    @Threads(8)
+    public boolean millionKeys8Threads(MillionKeys s, Caller c) {
+        return s.acquireAndRelease(s.keys[c.nextRandom(s.keys.length)], c.clock(s));
+    }
+}
