@@ -70,9 +70,13 @@ class IsolationJvmTest {
                 .start("shape-app")) {
             assertEquals(0, jvm.awaitExit(60_000), jvm.describe());
             assertEquals("countText(String) = 7\n", jvm.stdout());
-            assertEquals(List.of("[fast-llm] gateway.tokens: on (default), pure, breaker closed, target "
+            List<String> lines = jvm.agentLines();
+            assertTrue(lines.contains("[fast-llm] gateway.tokens: on (default), pure, breaker closed, target "
                     + "dev.fastllm.gateway.tokens.PromptTokenCounter present but of an unsupported shape (no method "
-                    + "int countText(String, String) with a body); left alone"), jvm.agentLines(), jvm.describe());
+                    + "int countText(String, String) with a body); left alone"), jvm.describe());
+            // the other points' targets are not on this class path
+            assertTrue(lines.stream().allMatch(l -> l.contains("gateway.tokens") || l.endsWith("target absent")),
+                    jvm.describe());
         }
     }
 
