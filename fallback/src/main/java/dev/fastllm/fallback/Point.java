@@ -9,9 +9,10 @@ import java.util.function.ToIntFunction;
  * counters. A bridge declares it once through {@link Points#declare} and keeps it in a {@code static final}
  * field; every call of the rewritten method then asks it which way to go.
  *
- * <p>This class is the point's surface; the work is done by one class per job: {@link Rollout} decides,
- * {@link Outcomes} counts what happened and feeds the {@link Breaker}, {@link Dispatch} is the functional
- * form, {@link FaultRate} injects faults and {@link StatusLine} writes the start-log line.
+ * <p>This class is the point's surface; the work is done by one class per job: {@link Rollout} decides
+ * (a superclass, so that the plan read by every call is a field of the point itself), {@link Outcomes}
+ * counts what happened and feeds the {@link Breaker}, {@link Dispatch} is the functional form,
+ * {@link FaultRate} injects faults and {@link StatusLine} writes the start-log line.
  *
  * <h2>Explicit form (for Byte Buddy advice)</h2>
  * <pre>{@code
@@ -42,7 +43,7 @@ import java.util.function.ToIntFunction;
  * outcome is reported. No lock and no allocation on any path except the first error of a thread under
  * contention (LongAdder cells).
  */
-public final class Point {
+public final class Point extends Rollout {
 
     /** Decision path: run the original body. */
     public static final int ORIGINAL = 0;
@@ -64,21 +65,20 @@ public final class Point {
     private final Component component;
     private final Kind kind;
     private final Flag defaultFlag;
-    private final Breaker breaker;
-    private final Outcomes outcomes;
-    private final Rollout rollout;
     private final FaultRate faults;
     private final StatusLine status = new StatusLine();
 
     Point(String name, Component component, Kind kind, Flag defaultFlag, BreakerConfig breakerConfig,
           NanoClock clock) {
+        this(name, component, kind, defaultFlag, new Breaker(breakerConfig, clock), clock);
+    }
+
+    private Point(String name, Component component, Kind kind, Flag defaultFlag, Breaker breaker, NanoClock clock) {
+        super(name, kind, breaker, new Outcomes(clock, breaker));
         this.name = name;
         this.component = component;
         this.kind = kind;
         this.defaultFlag = defaultFlag;
-        this.breaker = new Breaker(breakerConfig, clock);
-        this.outcomes = new Outcomes(clock, breaker);
-        this.rollout = new Rollout(name, kind, breaker, outcomes);
         this.faults = new FaultRate(name);
         setFlag(defaultFlag, "default");
     }
@@ -87,7 +87,7 @@ public final class Point {
 
     /** {@link #decide(int)} with key hash 0: for pure points, or a stateful call without a key. */
     public int decide() {
-        return rollout.decide(0);
+        return decision(0);
     }
 
     /**
@@ -97,12 +97,12 @@ public final class Point {
      * reports the outcome of a {@link #FAST} decision.
      */
     public int decide(int keyHash) {
-        return rollout.decide(keyHash);
+        return decision(keyHash);
     }
 
     /** True when a stateful point at its current flag sends this key to the fast path (breaker aside). */
     public boolean selectsKey(int keyHash) {
-        return rollout.selectsKey(keyHash);
+        return selects(keyHash);
     }
 
     public static boolean isOriginal(int decision) {
@@ -232,7 +232,7 @@ public final class Point {
      * @throws IllegalArgumentException for shadow on a stateful point
      */
     public void setFlag(Flag newFlag, String source) {
-        rollout.setFlag(newFlag, source);
+        applyFlag(newFlag, source);
     }
 
     /** The rate, 0 to 1, at which {@link #injectFault()} throws. */
@@ -246,7 +246,7 @@ public final class Point {
     }
 
     void setLatencySamplePercent(double percent) {
-        rollout.setLatencySamplePercent(percent);
+        applySamplePercent(percent);
     }
 
     void setBreakerConfig(BreakerConfig config) {
@@ -288,7 +288,7 @@ public final class Point {
     }
 
     public Flag flag() {
-        return rollout.flag();
+        return currentFlag();
     }
 
     public Flag defaultFlag() {
@@ -297,7 +297,7 @@ public final class Point {
 
     /** Where the current flag came from: "default", "FAST_LLM_TOKENS", "-Dfastllm.tokens", "agent argument tokens", "jmx". */
     public String flagSource() {
-        return rollout.flagSource();
+        return currentFlagSource();
     }
 
     public Breaker breaker() {
@@ -305,7 +305,7 @@ public final class Point {
     }
 
     public double latencySamplePercent() {
-        return rollout.latencySamplePercent();
+        return samplePercent();
     }
 
     /** The target status reported by the agent, or null. */
