@@ -10,10 +10,9 @@ import java.util.function.ToIntFunction;
  * form ({@link Point#fastAnswered} and the rest), so the two forms cannot drift apart.
  *
  * <p>The protocol is the sequence in {@link #call} and {@link #callInt}, and each step that reports an
- * outcome (a fast attempt, a shadow attempt, the original) is one method shared by both. What differs is only
- * the answer's type: Java has no primitive generics, so a single body over both would box the {@code int}
- * or allocate a frame per call to hold the answers; here each form keeps its answers in locals of its own
- * type, and nothing is boxed or allocated.
+ * outcome (a fast attempt, a shadow attempt, the original) is one method shared by both. Only the answer's
+ * type differs: each form keeps its answers in locals of its own type, so nothing is boxed or allocated
+ * (why not one body for both: docs/ARCHITECTURE.md, fallback, "Dispatch").
  *
  * <p>Exceptions of the original propagate unchanged; exceptions of the fast path (and of a shadow
  * comparison) never do.

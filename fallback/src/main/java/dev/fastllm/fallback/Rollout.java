@@ -14,9 +14,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * Off costs one volatile read and a branch; no path takes a lock or allocates.
  *
  * <p>{@link Point} extends this class rather than holding one, so that the plan is a field of the point
- * itself: an off point costs one load, not a load of a rollout and then of its plan (measured as 0.2 ns per
- * call in {@code DecisionBenchmark.off}). Its members are package-private and named apart from
- * {@code Point}'s public ones.
+ * itself: an off point costs one load, not a load of a rollout and then of its plan. Its members are
+ * package-private and named apart from {@code Point}'s public ones.
  */
 abstract class Rollout {
 
