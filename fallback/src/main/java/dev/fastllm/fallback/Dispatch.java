@@ -10,9 +10,11 @@ import java.util.function.ToIntFunction;
  * form ({@link Point#fastAnswered} and the rest), so the two forms cannot drift apart.
  *
  * <p>The protocol is the sequence in {@link #call} and {@link #callInt}, and each step that reports an
- * outcome (a fast attempt, a shadow attempt, the original) is one method shared by both. Only the answer's
- * type differs: each form keeps its answers in locals of its own type, so nothing is boxed or allocated
- * (why not one body for both: docs/ARCHITECTURE.md, fallback, "Dispatch").
+ * outcome (a fast attempt, a shadow attempt) is one method shared by both. Only the answer's type differs:
+ * each form keeps its answers in locals of its own type, so nothing is boxed or allocated (why not one body
+ * for both: docs/ARCHITECTURE.md, fallback, "Dispatch"). The paths after a fast call that did not stand and
+ * for shadow are methods of their own, so that the common path (decide, fast, report) compiles small enough
+ * to be inlined into its caller.
  *
  * <p>Exceptions of the original propagate unchanged; exceptions of the fast path (and of a shadow
  * comparison) never do.
@@ -29,11 +31,8 @@ final class Dispatch {
     static <A, R> R call(Point point, int keyHash, A arg, Function<? super A, ? extends R> fast,
                          Function<? super A, ? extends R> original, BiPredicate<? super R, ? super R> same) {
         int d = point.decide(keyHash);
-        if (originalOnly(d)) {
-            return original.apply(arg);
-        }
-        long t0 = point.startTime(d);
         if (Point.isFast(d)) {
+            long t0 = point.startTime(d);
             R r = null;
             try {
                 r = fast.apply(arg);
@@ -43,7 +42,26 @@ final class Dispatch {
             if (fastStands(point, d, t0, r != null)) {
                 return r;
             }
+            return fallBack(point, d, t0, arg, original);
         }
+        if (originalOnly(d)) {
+            return original.apply(arg);
+        }
+        return originalThenShadow(point, d, arg, fast, original, same);
+    }
+
+    /** After a fast decision that did not stand: the original answers, its latency sampled as fallback. */
+    private static <A, R> R fallBack(Point point, int d, long t0, A arg, Function<? super A, ? extends R> original) {
+        R answer = original.apply(arg);
+        point.originalDone(d, t0);
+        return answer;
+    }
+
+    /** A shadow decision, or a timed original one: the original answers; in shadow the fast path runs after it. */
+    private static <A, R> R originalThenShadow(Point point, int d, A arg, Function<? super A, ? extends R> fast,
+                                               Function<? super A, ? extends R> original,
+                                               BiPredicate<? super R, ? super R> same) {
+        long t0 = point.startTime(d);
         R answer;
         try {
             answer = original.apply(arg);
@@ -68,11 +86,8 @@ final class Dispatch {
     static <A> int callInt(Point point, int keyHash, A arg, ToIntFunction<? super A> fast,
                            ToIntFunction<? super A> original) {
         int d = point.decide(keyHash);
-        if (originalOnly(d)) {
-            return original.applyAsInt(arg);
-        }
-        long t0 = point.startTime(d);
         if (Point.isFast(d)) {
+            long t0 = point.startTime(d);
             int r = Point.DECLINE_INT;
             try {
                 r = fast.applyAsInt(arg);
@@ -82,7 +97,23 @@ final class Dispatch {
             if (fastStands(point, d, t0, r != Point.DECLINE_INT)) {
                 return r;
             }
+            return fallBackInt(point, d, t0, arg, original);
         }
+        if (originalOnly(d)) {
+            return original.applyAsInt(arg);
+        }
+        return originalThenShadowInt(point, d, arg, fast, original);
+    }
+
+    private static <A> int fallBackInt(Point point, int d, long t0, A arg, ToIntFunction<? super A> original) {
+        int answer = original.applyAsInt(arg);
+        point.originalDone(d, t0);
+        return answer;
+    }
+
+    private static <A> int originalThenShadowInt(Point point, int d, A arg, ToIntFunction<? super A> fast,
+                                                 ToIntFunction<? super A> original) {
+        long t0 = point.startTime(d);
         int answer;
         try {
             answer = original.applyAsInt(arg);

@@ -11,11 +11,15 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>Every report is a {@link LongAdder} increment plus, only for decisions carrying {@link Point#TIMED} or
  * {@link Point#TRIAL}, a clock read or a breaker update: no lock, no allocation (LongAdder cells aside, once
  * per contended thread). Reports about a failure never throw to the caller.
+ *
+ * <p>The base of {@code Point}'s layers ({@code Point extends FaultRate extends Rollout extends Outcomes}):
+ * each layer is one job, and all their fields live in the one object a bridge holds, so no report pays a
+ * load to reach a helper object first. Members are package-private and named apart from {@code Point}'s.
  */
-final class Outcomes {
+abstract class Outcomes {
 
-    private final NanoClock clock;
-    private final Breaker breaker;
+    final NanoClock clock;
+    final Breaker breaker;
     private volatile LatencySink latency = LatencySink.NONE;
 
     private final LongAdder originalCalls = new LongAdder();
@@ -33,21 +37,21 @@ final class Outcomes {
 
     // ------------------------------------------------------------------ routed by the decision
 
-    void routedOriginal() {
+    final void routedOriginal() {
         originalCalls.increment();
     }
 
-    void routedShadow() {
+    final void routedShadow() {
         shadowCalls.increment();
     }
 
     // ------------------------------------------------------------------ reported by the caller
 
-    long startTime(int decision) {
+    final long clockIfTimed(int decision) {
         return (decision & Point.TIMED) != 0 ? clock.nanoTime() : 0L;
     }
 
-    void fastAnswered(int decision, long start) {
+    final void noteFastAnswered(int decision, long start) {
         fastCalls.increment();
         if ((decision & (Point.TIMED | Point.TRIAL)) != 0) {
             answeredSlow(decision, start);
@@ -63,7 +67,7 @@ final class Outcomes {
         }
     }
 
-    void fastDeclined(int decision) {
+    final void noteFastDeclined(int decision) {
         fallbackCalls.increment();
         declines.increment();
         if ((decision & Point.TRIAL) != 0) {
@@ -71,7 +75,7 @@ final class Outcomes {
         }
     }
 
-    void fastFailed(Throwable error) {
+    final void noteFastFailed(Throwable error) {
         try {
             fallbackCalls.increment();
             errors.increment();
@@ -81,7 +85,7 @@ final class Outcomes {
         }
     }
 
-    void shadowCompared(int decision, boolean same) {
+    final void noteShadowCompared(int decision, boolean same) {
         if (!same) {
             mismatches.increment();
         }
@@ -90,14 +94,14 @@ final class Outcomes {
         }
     }
 
-    void shadowDeclined(int decision) {
+    final void noteShadowDeclined(int decision) {
         declines.increment();
         if ((decision & Point.TRIAL) != 0) {
             breaker.onTrialDeclined();
         }
     }
 
-    void shadowFailed(Throwable error) {
+    final void noteShadowFailed(Throwable error) {
         try {
             errors.increment();
             breaker.onError(error instanceof VirtualMachineError);
@@ -111,13 +115,13 @@ final class Outcomes {
      * back, as for a decline; otherwise the breaker would refuse every call until the lost-trial re-grant an
      * open period later.
      */
-    void originalFailed(int decision) {
+    final void noteOriginalFailed(int decision) {
         if ((decision & (Point.PATH_MASK | Point.TRIAL)) == (Point.SHADOW | Point.TRIAL)) {
             breaker.onTrialDeclined();
         }
     }
 
-    void originalDone(int decision, long start) {
+    final void noteOriginalDone(int decision, long start) {
         if ((decision & Point.TIMED) != 0) {
             int path = decision & Point.PATH_MASK;
             sample(path == Point.FAST ? Path.FALLBACK : path == Point.SHADOW ? Path.SHADOW : Path.ORIGINAL, start);
@@ -132,13 +136,13 @@ final class Outcomes {
         }
     }
 
-    void setLatencySink(LatencySink sink) {
+    final void installLatencySink(LatencySink sink) {
         latency = sink == null ? LatencySink.NONE : sink;
     }
 
     // ------------------------------------------------------------------ reading
 
-    long calls(Path path) {
+    final long count(Path path) {
         switch (path) {
             case ORIGINAL:
                 return originalCalls.sum();
@@ -151,15 +155,15 @@ final class Outcomes {
         }
     }
 
-    long errors() {
+    final long errorCount() {
         return errors.sum();
     }
 
-    long declines() {
+    final long declineCount() {
         return declines.sum();
     }
 
-    long mismatches() {
+    final long mismatchCount() {
         return mismatches.sum();
     }
 }

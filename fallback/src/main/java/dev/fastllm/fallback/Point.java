@@ -9,10 +9,11 @@ import java.util.function.ToIntFunction;
  * counters. A bridge declares it once through {@link Points#declare} and keeps it in a {@code static final}
  * field; every call of the rewritten method then asks it which way to go.
  *
- * <p>This class is the point's surface; the work is done by one class per job: {@link Rollout} decides
- * (a superclass, so that the plan read by every call is a field of the point itself), {@link Outcomes}
- * counts what happened and feeds the {@link Breaker}, {@link Dispatch} is the functional form,
- * {@link FaultRate} injects faults and {@link StatusLine} writes the start-log line.
+ * <p>This class is the point's surface; the work is done by one class per job: {@link Rollout} decides,
+ * {@link Outcomes} counts what happened and feeds the {@link Breaker}, {@link FaultRate} injects faults,
+ * {@link Dispatch} is the functional form and {@link StatusLine} writes the start-log line. The first three
+ * are this class's superclasses, not objects it holds, so that every field the hot path reads is a field
+ * of the point itself.
  *
  * <h2>Explicit form (for Byte Buddy advice)</h2>
  * <pre>{@code
@@ -43,7 +44,7 @@ import java.util.function.ToIntFunction;
  * outcome is reported. No lock and no allocation on any path except the first error of a thread under
  * contention (LongAdder cells).
  */
-public final class Point extends Rollout {
+public final class Point extends FaultRate {
 
     /** Decision path: run the original body. */
     public static final int ORIGINAL = 0;
@@ -65,21 +66,15 @@ public final class Point extends Rollout {
     private final Component component;
     private final Kind kind;
     private final Flag defaultFlag;
-    private final FaultRate faults;
     private final StatusLine status = new StatusLine();
 
     Point(String name, Component component, Kind kind, Flag defaultFlag, BreakerConfig breakerConfig,
           NanoClock clock) {
-        this(name, component, kind, defaultFlag, new Breaker(breakerConfig, clock), clock);
-    }
-
-    private Point(String name, Component component, Kind kind, Flag defaultFlag, Breaker breaker, NanoClock clock) {
-        super(name, kind, breaker, new Outcomes(clock, breaker));
+        super(name, kind, clock, new Breaker(breakerConfig, clock));
         this.name = name;
         this.component = component;
         this.kind = kind;
         this.defaultFlag = defaultFlag;
-        this.faults = new FaultRate(name);
         setFlag(defaultFlag, "default");
     }
 
@@ -125,17 +120,17 @@ public final class Point extends Rollout {
 
     /** The clock reading to pass to the outcome calls if this call is sampled, else 0 (no clock read). */
     public long startTime(int decision) {
-        return outcomes.startTime(decision);
+        return clockIfTimed(decision);
     }
 
     /** The fast path answered; the original body is skipped. */
     public void fastAnswered(int decision, long start) {
-        outcomes.fastAnswered(decision, start);
+        noteFastAnswered(decision, start);
     }
 
     /** The fast path declined (returned null or a sentinel): the original runs; not an error. */
     public void fastDeclined(int decision) {
-        outcomes.fastDeclined(decision);
+        noteFastDeclined(decision);
     }
 
     /**
@@ -145,22 +140,22 @@ public final class Point extends Rollout {
      * application's own behaviour; such an error opens the breaker at once. Never throws.
      */
     public void fastFailed(int decision, Throwable error) {
-        outcomes.fastFailed(error);
+        noteFastFailed(error);
     }
 
     /** A shadow call's fast answer compared with the original's; counts a mismatch when they differ. */
     public void shadowCompared(int decision, boolean same) {
-        outcomes.shadowCompared(decision, same);
+        noteShadowCompared(decision, same);
     }
 
     /** A shadow call's fast path declined: nothing to compare. */
     public void shadowDeclined(int decision) {
-        outcomes.shadowDeclined(decision);
+        noteShadowDeclined(decision);
     }
 
     /** A shadow call's fast path threw: counted and fed to the breaker; the caller still gets the original's answer. */
     public void shadowFailed(int decision, Throwable error) {
-        outcomes.shadowFailed(error);
+        noteShadowFailed(error);
     }
 
     /**
@@ -168,12 +163,12 @@ public final class Point extends Rollout {
      * (after a fast decision) or {@link Path#SHADOW}. A no-op unless the decision is {@link #TIMED}.
      */
     public void originalDone(int decision, long start) {
-        outcomes.originalDone(decision, start);
+        noteOriginalDone(decision, start);
     }
 
-    /** The original threw (the exception goes to the caller unchanged); see {@link Outcomes#originalFailed}. */
+    /** The original threw (the exception goes to the caller unchanged); see {@link Outcomes#noteOriginalFailed}. */
     void originalFailed(int decision) {
-        outcomes.originalFailed(decision);
+        noteOriginalFailed(decision);
     }
 
     /**
@@ -182,7 +177,7 @@ public final class Point extends Rollout {
      * volatile read and a branch.
      */
     public void injectFault() {
-        faults.maybeThrow();
+        throwAtRate();
     }
 
     // ------------------------------------------------------------------ functional form
@@ -237,12 +232,12 @@ public final class Point extends Rollout {
 
     /** The rate, 0 to 1, at which {@link #injectFault()} throws. */
     public void setFaultRate(double rate) {
-        faults.set(rate);
+        applyFaultRate(rate);
     }
 
     /** The injected-fault rate, 0 to 1. */
     public double faultRate() {
-        return faults.rate();
+        return currentFaultRate();
     }
 
     void setLatencySamplePercent(double percent) {
@@ -255,7 +250,7 @@ public final class Point extends Rollout {
 
     /** Installs where sampled latencies go (the metrics binding does this). */
     public void setLatencySink(LatencySink sink) {
-        outcomes.setLatencySink(sink);
+        installLatencySink(sink);
     }
 
     /** For the agent's start line: the rewrite applied, e.g. {@code markApplied("com.x.Limiter#tryAcquire")}. */
@@ -314,21 +309,21 @@ public final class Point extends Rollout {
     }
 
     public long calls(Path path) {
-        return outcomes.calls(path);
+        return count(path);
     }
 
     /** Throwables from the fast path (fast and shadow calls). */
     public long errors() {
-        return outcomes.errors();
+        return errorCount();
     }
 
     /** Fast-path declines (fast and shadow calls). */
     public long declines() {
-        return outcomes.declines();
+        return declineCount();
     }
 
     public long shadowMismatches() {
-        return outcomes.mismatches();
+        return mismatchCount();
     }
 
     /** One line for the agent's start log (see {@link StatusLine}). */

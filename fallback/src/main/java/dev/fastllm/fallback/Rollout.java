@@ -6,18 +6,17 @@ import java.util.concurrent.ThreadLocalRandom;
  * A point's per-call decision: its flag packed into one {@code volatile long} plan, breaker admission,
  * canary and shadow selection (per call for a pure point, by key for a stateful one) and latency sampling.
  * The answer is an {@code int}: the path in {@link Point#PATH_MASK}, plus {@link Point#TIMED} and
- * {@link Point#TRIAL}. Calls routed to the original or to shadow are counted in {@link Outcomes} here, since
+ * {@link Point#TRIAL}. Calls routed to the original or to shadow are counted ({@link Outcomes}) here, since
  * their callers report nothing more about them.
  *
  * <p>The plan is {@code threshold << 2 | mode}, with the threshold in units of 2^-32 of the calls (or keys):
  * a flag change is one write, and a reader never sees the mode of one flag with the percentage of another.
  * Off costs one volatile read and a branch; no path takes a lock or allocates.
  *
- * <p>{@link Point} extends this class rather than holding one, so that the plan is a field of the point
- * itself: an off point costs one load, not a load of a rollout and then of its plan. Its members are
- * package-private and named apart from {@code Point}'s public ones.
+ * <p>A layer of {@code Point} (see {@link Outcomes}) rather than an object it holds, so that the plan is a
+ * field of the point itself: an off point costs one load, not a load of a rollout and then of its plan.
  */
-abstract class Rollout {
+abstract class Rollout extends Outcomes {
 
     private static final int M_OFF = 0;
     private static final int M_ON = 1;
@@ -29,8 +28,6 @@ abstract class Rollout {
     private final String pointName;
     private final boolean stateful;
     private final int salt;
-    final Breaker breaker;
-    final Outcomes outcomes;
 
     /** {@code threshold << 2 | mode}. */
     private volatile long plan;
@@ -39,12 +36,11 @@ abstract class Rollout {
     private volatile Flag flag;
     private volatile String flagSource;
 
-    Rollout(String pointName, Kind kind, Breaker breaker, Outcomes outcomes) {
+    Rollout(String pointName, Kind kind, NanoClock clock, Breaker breaker) {
+        super(clock, breaker);
         this.pointName = pointName;
         this.stateful = kind == Kind.STATEFUL;
         this.salt = mix(pointName.hashCode());
-        this.breaker = breaker;
-        this.outcomes = outcomes;
     }
 
     final int decision(int keyHash) {
@@ -60,7 +56,7 @@ abstract class Rollout {
         if (!breaker.isClosed()) {
             int admitted = breaker.admit();
             if (admitted == Breaker.REFUSE) {
-                outcomes.routedOriginal();
+                routedOriginal();
                 return sampleThreshold == 0 ? Point.ORIGINAL
                         : Point.ORIGINAL | sampleBit(ThreadLocalRandom.current().nextLong());
             }
@@ -86,9 +82,9 @@ abstract class Rollout {
                 breaker.onTrialDeclined();
                 trial = 0;
             }
-            outcomes.routedOriginal();
+            routedOriginal();
         } else if (path == Point.SHADOW) {
-            outcomes.routedShadow();
+            routedShadow();
         }
         return path | trial | ((draw >>> 32) < st ? Point.TIMED : 0);
     }
