@@ -1,7 +1,5 @@
 package dev.fastllm.fallback;
 
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiPredicate;
 import java.util.function.Function;
 import java.util.function.ToIntFunction;
@@ -10,6 +8,12 @@ import java.util.function.ToIntFunction;
  * One instrumentation point ({@code gateway.rate-limiter}): its flag, its rollout, its breaker and its
  * counters. A bridge declares it once through {@link Points#declare} and keeps it in a {@code static final}
  * field; every call of the rewritten method then asks it which way to go.
+ *
+ * <p>This class is the point's surface; the work is done by one class per job: {@link Rollout} decides,
+ * {@link Outcomes} counts what happened and feeds the {@link Breaker}, {@link FaultRate} injects faults,
+ * {@link Dispatch} is the functional form and {@link StatusLine} writes the start-log line. The first three
+ * are this class's superclasses, not objects it holds, so that every field the hot path reads is a field
+ * of the point itself.
  *
  * <h2>Explicit form (for Byte Buddy advice)</h2>
  * <pre>{@code
@@ -36,10 +40,11 @@ import java.util.function.ToIntFunction;
  *
  * <h2>Cost</h2>
  * Off: one volatile read and a branch, nothing counted. On: two volatile reads, one thread-local random
- * draw when latency sampling is on, one {@link LongAdder} increment when the outcome is reported. No lock
- * and no allocation on any path except the first error of a thread under contention (LongAdder cells).
+ * draw when latency sampling is on, one {@link java.util.concurrent.atomic.LongAdder} increment when the
+ * outcome is reported. No lock and no allocation on any path except the first error of a thread under
+ * contention (LongAdder cells).
  */
-public final class Point {
+public final class Point extends FaultRate {
 
     /** Decision path: run the original body. */
     public static final int ORIGINAL = 0;
@@ -57,51 +62,19 @@ public final class Point {
     /** What an int-returning fast path returns to decline (the original then answers). */
     public static final int DECLINE_INT = Integer.MIN_VALUE;
 
-    private static final int M_OFF = 0;
-    private static final int M_ON = 1;
-    private static final int M_CANARY = 2;
-    private static final int M_SHADOW = 3;
-    private static final long ALL = 1L << 32;
-
     private final String name;
     private final Component component;
     private final Kind kind;
-    private final boolean stateful;
-    private final int salt;
     private final Flag defaultFlag;
-    private final NanoClock clock;
-    private final Breaker breaker;
-
-    /** {@code threshold << 2 | mode}; threshold in units of 2^-32 of the calls (or keys), 2^32 = all. */
-    private volatile long plan;
-    /** Latency sampling threshold in units of 2^-32; 0 = never sample. */
-    private volatile long sampleThreshold;
-    /** Injected-fault threshold in units of 2^-32 of the fast calls; 0 = none (the normal case). */
-    private volatile long faultThreshold;
-    private volatile double faultRate;
-    private volatile Flag flag;
-    private volatile String flagSource;
-    private volatile LatencySink latency = LatencySink.NONE;
-    private volatile String target;
-
-    private final LongAdder originalCalls = new LongAdder();
-    private final LongAdder fastCalls = new LongAdder();
-    private final LongAdder fallbackCalls = new LongAdder();
-    private final LongAdder shadowCalls = new LongAdder();
-    private final LongAdder errors = new LongAdder();
-    private final LongAdder declines = new LongAdder();
-    private final LongAdder mismatches = new LongAdder();
+    private final StatusLine status = new StatusLine();
 
     Point(String name, Component component, Kind kind, Flag defaultFlag, BreakerConfig breakerConfig,
           NanoClock clock) {
+        super(name, kind, clock, new Breaker(breakerConfig, clock));
         this.name = name;
         this.component = component;
         this.kind = kind;
-        this.stateful = kind == Kind.STATEFUL;
-        this.salt = mix(name.hashCode());
         this.defaultFlag = defaultFlag;
-        this.clock = clock;
-        this.breaker = new Breaker(breakerConfig, clock);
         setFlag(defaultFlag, "default");
     }
 
@@ -109,7 +82,7 @@ public final class Point {
 
     /** {@link #decide(int)} with key hash 0: for pure points, or a stateful call without a key. */
     public int decide() {
-        return decide(0);
+        return decision(0);
     }
 
     /**
@@ -119,69 +92,12 @@ public final class Point {
      * reports the outcome of a {@link #FAST} decision.
      */
     public int decide(int keyHash) {
-        long p = plan;
-        if ((p & 3) == M_OFF) {
-            return ORIGINAL;
-        }
-        return decideActive(p, keyHash);
-    }
-
-    private int decideActive(long p, int keyHash) {
-        int trial = 0;
-        if (!breaker.isClosed()) {
-            int admitted = breaker.admit();
-            if (admitted == Breaker.REFUSE) {
-                originalCalls.increment();
-                return sampleThreshold == 0 ? ORIGINAL : ORIGINAL | sampleBit(ThreadLocalRandom.current().nextLong());
-            }
-            if (admitted == Breaker.ALLOW_TRIAL) {
-                trial = TRIAL;
-            }
-        }
-        int mode = (int) (p & 3);
-        long st = sampleThreshold;
-        long draw = 0;
-        if (st != 0 || (!stateful && mode != M_ON)) {
-            draw = ThreadLocalRandom.current().nextLong();
-        }
-        int path;
-        if (mode == M_ON) {
-            path = FAST;
-        } else {
-            long u = stateful ? (mix(keyHash ^ salt) & 0xFFFF_FFFFL) : (draw & 0xFFFF_FFFFL);
-            path = u < (p >>> 2) ? (mode == M_SHADOW ? SHADOW : FAST) : ORIGINAL;
-        }
-        if (path == ORIGINAL) {
-            if (trial != 0) {
-                breaker.onTrialDeclined();
-                trial = 0;
-            }
-            originalCalls.increment();
-        } else if (path == SHADOW) {
-            shadowCalls.increment();
-        }
-        return path | trial | ((draw >>> 32) < st ? TIMED : 0);
-    }
-
-    private int sampleBit(long draw) {
-        return (draw >>> 32) < sampleThreshold ? TIMED : 0;
-    }
-
-    /** Murmur3's 32-bit finaliser: spreads String.hashCode's weak bits over the whole int. */
-    static int mix(int h) {
-        h ^= h >>> 16;
-        h *= 0x85ebca6b;
-        h ^= h >>> 13;
-        h *= 0xc2b2ae35;
-        h ^= h >>> 16;
-        return h;
+        return decision(keyHash);
     }
 
     /** True when a stateful point at its current flag sends this key to the fast path (breaker aside). */
     public boolean selectsKey(int keyHash) {
-        long p = plan;
-        int mode = (int) (p & 3);
-        return mode != M_OFF && (mix(keyHash ^ salt) & 0xFFFF_FFFFL) < (p >>> 2);
+        return selects(keyHash);
     }
 
     public static boolean isOriginal(int decision) {
@@ -204,33 +120,17 @@ public final class Point {
 
     /** The clock reading to pass to the outcome calls if this call is sampled, else 0 (no clock read). */
     public long startTime(int decision) {
-        return (decision & TIMED) != 0 ? clock.nanoTime() : 0L;
+        return clockIfTimed(decision);
     }
 
     /** The fast path answered; the original body is skipped. */
     public void fastAnswered(int decision, long start) {
-        fastCalls.increment();
-        if ((decision & (TIMED | TRIAL)) != 0) {
-            answeredSlow(decision, start);
-        }
-    }
-
-    private void answeredSlow(int decision, long start) {
-        if ((decision & TIMED) != 0) {
-            sample(Path.FAST, start);
-        }
-        if ((decision & TRIAL) != 0) {
-            breaker.onTrialSuccess();
-        }
+        noteFastAnswered(decision, start);
     }
 
     /** The fast path declined (returned null or a sentinel): the original runs; not an error. */
     public void fastDeclined(int decision) {
-        fallbackCalls.increment();
-        declines.increment();
-        if ((decision & TRIAL) != 0) {
-            breaker.onTrialDeclined();
-        }
+        noteFastDeclined(decision);
     }
 
     /**
@@ -240,41 +140,22 @@ public final class Point {
      * application's own behaviour; such an error opens the breaker at once. Never throws.
      */
     public void fastFailed(int decision, Throwable error) {
-        try {
-            fallbackCalls.increment();
-            errors.increment();
-            breaker.onError(error instanceof VirtualMachineError);
-        } catch (Throwable ignored) {
-            // bookkeeping must never turn a handled failure into the application's problem
-        }
+        noteFastFailed(error);
     }
 
     /** A shadow call's fast answer compared with the original's; counts a mismatch when they differ. */
     public void shadowCompared(int decision, boolean same) {
-        if (!same) {
-            mismatches.increment();
-        }
-        if ((decision & TRIAL) != 0) {
-            breaker.onTrialSuccess();
-        }
+        noteShadowCompared(decision, same);
     }
 
     /** A shadow call's fast path declined: nothing to compare. */
     public void shadowDeclined(int decision) {
-        declines.increment();
-        if ((decision & TRIAL) != 0) {
-            breaker.onTrialDeclined();
-        }
+        noteShadowDeclined(decision);
     }
 
     /** A shadow call's fast path threw: counted and fed to the breaker; the caller still gets the original's answer. */
     public void shadowFailed(int decision, Throwable error) {
-        try {
-            errors.increment();
-            breaker.onError(error instanceof VirtualMachineError);
-        } catch (Throwable ignored) {
-            // see fastFailed
-        }
+        noteShadowFailed(error);
     }
 
     /**
@@ -282,18 +163,12 @@ public final class Point {
      * (after a fast decision) or {@link Path#SHADOW}. A no-op unless the decision is {@link #TIMED}.
      */
     public void originalDone(int decision, long start) {
-        if ((decision & TIMED) != 0) {
-            int path = decision & PATH_MASK;
-            sample(path == FAST ? Path.FALLBACK : path == SHADOW ? Path.SHADOW : Path.ORIGINAL, start);
-        }
+        noteOriginalDone(decision, start);
     }
 
-    private void sample(Path path, long start) {
-        try {
-            latency.record(path, clock.nanoTime() - start);
-        } catch (Throwable ignored) {
-            // a metrics failure never reaches the application
-        }
+    /** The original threw (the exception goes to the caller unchanged); see {@link Outcomes#noteOriginalFailed}. */
+    void originalFailed(int decision) {
+        noteOriginalFailed(decision);
     }
 
     /**
@@ -302,23 +177,20 @@ public final class Point {
      * volatile read and a branch.
      */
     public void injectFault() {
-        long f = faultThreshold;
-        if (f != 0 && (ThreadLocalRandom.current().nextLong() & 0xFFFF_FFFFL) < f) {
-            throw new InjectedFault(name);
-        }
+        throwAtRate();
     }
 
     // ------------------------------------------------------------------ functional form
 
     /** {@link #call(int, Object, Function, Function, BiPredicate)} for a pure point, comparing with equals. */
     public <A, R> R call(A arg, Function<? super A, ? extends R> fast, Function<? super A, ? extends R> original) {
-        return call(0, arg, fast, original, null);
+        return Dispatch.call(this, 0, arg, fast, original, null);
     }
 
     /** {@link #call(int, Object, Function, Function, BiPredicate)} comparing shadow answers with equals. */
     public <A, R> R call(int keyHash, A arg, Function<? super A, ? extends R> fast,
                          Function<? super A, ? extends R> original) {
-        return call(keyHash, arg, fast, original, null);
+        return Dispatch.call(this, keyHash, arg, fast, original, null);
     }
 
     /**
@@ -329,79 +201,12 @@ public final class Point {
      */
     public <A, R> R call(int keyHash, A arg, Function<? super A, ? extends R> fast,
                          Function<? super A, ? extends R> original, BiPredicate<? super R, ? super R> same) {
-        int d = decide(keyHash);
-        int path = d & PATH_MASK;
-        if (path == ORIGINAL && (d & TIMED) == 0) {
-            return original.apply(arg);
-        }
-        long t0 = startTime(d);
-        if (path == FAST) {
-            R r = null;
-            boolean failed = false;
-            try {
-                r = fast.apply(arg);
-            } catch (Throwable t) {
-                failed = true;
-                fastFailed(d, t);
-            }
-            if (r != null) {
-                fastAnswered(d, t0);
-                return r;
-            }
-            if (!failed) {
-                fastDeclined(d);
-            }
-        }
-        R answer;
-        try {
-            answer = original.apply(arg);
-        } catch (Throwable t) {
-            originalFailed(d);
-            throw t;
-        }
-        if (path == SHADOW) {
-            R shadowAnswer = null;
-            boolean failed = false;
-            try {
-                shadowAnswer = fast.apply(arg);
-            } catch (Throwable t) {
-                failed = true;
-                shadowFailed(d, t);
-            }
-            if (!failed) {
-                if (shadowAnswer == null) {
-                    shadowDeclined(d);
-                } else {
-                    shadowCompared(d, sameAnswer(same, answer, shadowAnswer));
-                }
-            }
-        }
-        originalDone(d, t0);
-        return answer;
-    }
-
-    /**
-     * The original threw (the exception goes to the caller unchanged). A shadow trial then never runs its
-     * fast path and proves nothing, so its permit goes back, as for a decline; otherwise the breaker would
-     * refuse every call until the lost-trial re-grant an open period later.
-     */
-    private void originalFailed(int decision) {
-        if ((decision & (PATH_MASK | TRIAL)) == (SHADOW | TRIAL)) {
-            breaker.onTrialDeclined();
-        }
-    }
-
-    private static <R> boolean sameAnswer(BiPredicate<? super R, ? super R> same, R original, R fast) {
-        try {
-            return same == null ? original.equals(fast) : same.test(original, fast);
-        } catch (Throwable t) {
-            return false;
-        }
+        return Dispatch.call(this, keyHash, arg, fast, original, same);
     }
 
     /** {@link #callInt(int, Object, ToIntFunction, ToIntFunction)} for a pure point. */
     public <A> int callInt(A arg, ToIntFunction<? super A> fast, ToIntFunction<? super A> original) {
-        return callInt(0, arg, fast, original);
+        return Dispatch.callInt(this, 0, arg, fast, original);
     }
 
     /**
@@ -409,55 +214,7 @@ public final class Point {
      * path declines by returning {@link #DECLINE_INT}; shadow answers are compared with {@code ==}.
      */
     public <A> int callInt(int keyHash, A arg, ToIntFunction<? super A> fast, ToIntFunction<? super A> original) {
-        int d = decide(keyHash);
-        int path = d & PATH_MASK;
-        if (path == ORIGINAL && (d & TIMED) == 0) {
-            return original.applyAsInt(arg);
-        }
-        long t0 = startTime(d);
-        if (path == FAST) {
-            int r = DECLINE_INT;
-            boolean failed = false;
-            try {
-                r = fast.applyAsInt(arg);
-            } catch (Throwable t) {
-                failed = true;
-                fastFailed(d, t);
-            }
-            if (r != DECLINE_INT) {
-                fastAnswered(d, t0);
-                return r;
-            }
-            if (!failed) {
-                fastDeclined(d);
-            }
-        }
-        int answer;
-        try {
-            answer = original.applyAsInt(arg);
-        } catch (Throwable t) {
-            originalFailed(d);
-            throw t;
-        }
-        if (path == SHADOW) {
-            int shadowAnswer = DECLINE_INT;
-            boolean failed = false;
-            try {
-                shadowAnswer = fast.applyAsInt(arg);
-            } catch (Throwable t) {
-                failed = true;
-                shadowFailed(d, t);
-            }
-            if (!failed) {
-                if (shadowAnswer == DECLINE_INT) {
-                    shadowDeclined(d);
-                } else {
-                    shadowCompared(d, shadowAnswer == answer);
-                }
-            }
-        }
-        originalDone(d, t0);
-        return answer;
+        return Dispatch.callInt(this, keyHash, arg, fast, original);
     }
 
     // ------------------------------------------------------------------ flag and configuration
@@ -470,65 +227,21 @@ public final class Point {
      * @throws IllegalArgumentException for shadow on a stateful point
      */
     public void setFlag(Flag newFlag, String source) {
-        if (newFlag == null) {
-            throw new IllegalArgumentException("flag is null");
-        }
-        if (stateful && newFlag.mode() == Mode.SHADOW) {
-            throw new IllegalArgumentException(name + " is stateful: shadow would run one key's state twice; use "
-                    + "on, off or canary:N");
-        }
-        long threshold;
-        int mode;
-        switch (newFlag.mode()) {
-            case OFF:
-                mode = M_OFF;
-                threshold = 0;
-                break;
-            case ON:
-                mode = M_ON;
-                threshold = ALL;
-                break;
-            case CANARY:
-                mode = M_CANARY;
-                threshold = share(newFlag.percent());
-                break;
-            default:
-                mode = M_SHADOW;
-                threshold = share(newFlag.percent());
-                break;
-        }
-        synchronized (this) {
-            flag = newFlag;
-            flagSource = source;
-            plan = threshold << 2 | mode;
-        }
-    }
-
-    /** A percentage as a threshold in units of 2^-32: 0 -> 0, 100 -> 2^32. */
-    static long share(double percent) {
-        if (percent <= 0) {
-            return 0;
-        }
-        if (percent >= 100) {
-            return ALL;
-        }
-        return Math.round(percent / 100.0 * ALL);
+        applyFlag(newFlag, source);
     }
 
     /** The rate, 0 to 1, at which {@link #injectFault()} throws. */
     public void setFaultRate(double rate) {
-        double r = rate > 0 ? Math.min(rate, 1) : 0;
-        faultRate = r;
-        faultThreshold = share(r * 100);
+        applyFaultRate(rate);
     }
 
     /** The injected-fault rate, 0 to 1. */
     public double faultRate() {
-        return faultRate;
+        return currentFaultRate();
     }
 
     void setLatencySamplePercent(double percent) {
-        sampleThreshold = share(percent);
+        applySamplePercent(percent);
     }
 
     void setBreakerConfig(BreakerConfig config) {
@@ -537,22 +250,22 @@ public final class Point {
 
     /** Installs where sampled latencies go (the metrics binding does this). */
     public void setLatencySink(LatencySink sink) {
-        latency = sink == null ? LatencySink.NONE : sink;
+        installLatencySink(sink);
     }
 
     /** For the agent's start line: the rewrite applied, e.g. {@code markApplied("com.x.Limiter#tryAcquire")}. */
     public void markApplied(String classAndMethod) {
-        target = "applied to " + classAndMethod;
+        status.markApplied(classAndMethod);
     }
 
     /** For the agent's start line: the target class or method is not present. */
     public void markAbsent() {
-        target = "target absent";
+        status.markAbsent();
     }
 
     /** For the agent's start line: any other status (e.g. "instrumentation failed: ..."). */
     public void markTarget(String status) {
-        target = status;
+        this.status.markTarget(status);
     }
 
     // ------------------------------------------------------------------ reading
@@ -570,7 +283,7 @@ public final class Point {
     }
 
     public Flag flag() {
-        return flag;
+        return currentFlag();
     }
 
     public Flag defaultFlag() {
@@ -579,7 +292,7 @@ public final class Point {
 
     /** Where the current flag came from: "default", "FAST_LLM_TOKENS", "-Dfastllm.tokens", "agent argument tokens", "jmx". */
     public String flagSource() {
-        return flagSource;
+        return currentFlagSource();
     }
 
     public Breaker breaker() {
@@ -587,58 +300,39 @@ public final class Point {
     }
 
     public double latencySamplePercent() {
-        return sampleThreshold * 100.0 / ALL;
+        return samplePercent();
     }
 
     /** The target status reported by the agent, or null. */
     public String target() {
-        return target;
+        return status.target();
     }
 
     public long calls(Path path) {
-        switch (path) {
-            case ORIGINAL:
-                return originalCalls.sum();
-            case FAST:
-                return fastCalls.sum();
-            case SHADOW:
-                return shadowCalls.sum();
-            default:
-                return fallbackCalls.sum();
-        }
+        return count(path);
     }
 
     /** Throwables from the fast path (fast and shadow calls). */
     public long errors() {
-        return errors.sum();
+        return errorCount();
     }
 
     /** Fast-path declines (fast and shadow calls). */
     public long declines() {
-        return declines.sum();
+        return declineCount();
     }
 
     public long shadowMismatches() {
-        return mismatches.sum();
+        return mismatchCount();
     }
 
-    /** One line for the agent's start log. */
+    /** One line for the agent's start log (see {@link StatusLine}). */
     public String statusLine() {
-        StringBuilder sb = new StringBuilder(128);
-        sb.append(name).append(": ").append(flag).append(" (").append(flagSource).append("), ")
-                .append(kind == Kind.STATEFUL ? "stateful" : "pure").append(", breaker ")
-                .append(breaker.state().text());
-        double f = faultRate;
-        if (f > 0) {
-            sb.append(", faults injected at rate ").append(Flag.formatPercent(f));
-        }
-        String t = target;
-        sb.append(", ").append(t == null ? "target not reported" : t);
-        return sb.toString();
+        return status.render(this);
     }
 
     @Override
     public String toString() {
-        return "Point[" + name + ' ' + flag + ']';
+        return "Point[" + name + ' ' + flag() + ']';
     }
 }

@@ -1,6 +1,5 @@
 package dev.fastllm.gateway.proxy;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fastllm.gateway.config.Deployment;
 import dev.fastllm.gateway.config.VirtualKey;
@@ -8,21 +7,16 @@ import dev.fastllm.gateway.routing.Route;
 import dev.fastllm.gateway.routing.Router;
 import dev.fastllm.gateway.server.ApiError;
 import dev.fastllm.gateway.server.HttpCall;
-import dev.fastllm.gateway.upstream.ResponseListener;
 import dev.fastllm.gateway.upstream.UpstreamClient;
-import dev.fastllm.gateway.upstream.UpstreamException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -40,8 +34,6 @@ import java.util.concurrent.TimeUnit;
 final class ProxyCall {
 
     private static final System.Logger LOG = System.getLogger(ProxyCall.class.getName());
-    private static final int MAX_ERROR_BODY = 64 * 1024;
-    private static final int MAX_BODY = 64 * 1024 * 1024;
     /** Client request headers sent on to the upstream; credentials and hop-by-hop headers never are. */
     private static final List<String> FORWARDED = List.of("x-request-id", "openai-beta", "user-agent");
     /** Upstream answer headers passed back to the client. */
@@ -126,7 +118,7 @@ final class ProxyCall {
                     ? e.withRetryAfter(Math.max(1, (waitMs + 999) / 1000)) : e);
             return;
         }
-        Attempt a = new Attempt(route, group);
+        Attempt a = new Attempt(this, route, group);
         current = a; // from here on, the route is ended whatever happens (see guarded)
         attempts++;
         ProxyService.step("picked");
@@ -162,7 +154,7 @@ final class ProxyCall {
     }
 
     /** A failed attempt: report it, then retry, fall back, or answer the error. */
-    private synchronized void attemptFailed(Attempt a, int status, long retryAfterMillis, ApiError error, String kind) {
+    synchronized void attemptFailed(Attempt a, int status, long retryAfterMillis, ApiError error, String kind) {
         deps.router().onEnd(a.route, status, 0, System.currentTimeMillis());
         deps.metrics().upstreamError(a.group, a.deployment.id(), kind);
         if (finished || a != current) {
@@ -203,10 +195,60 @@ final class ProxyCall {
         finish();
     }
 
+    // ---- what an attempt reads and settles -------------------------------------------------------
+
+    ProxyDependencies deps() {
+        return deps;
+    }
+
+    HttpCall call() {
+        return call;
+    }
+
+    Endpoint endpoint() {
+        return endpoint;
+    }
+
+    /** The client asked for a stream. */
+    boolean stream() {
+        return stream;
+    }
+
+    boolean clientWantsUsage() {
+        return clientWantsUsage;
+    }
+
+    /** The client's stream has started (read on the attempt's event loop, which started it). */
+    boolean streaming() {
+        return streaming;
+    }
+
+    /** True while {@code a} is the attempt in flight and the request is not finished. */
+    synchronized boolean isCurrent(Attempt a) {
+        return !finished && current == a;
+    }
+
+    /** Must hold the monitor. Starts the client's stream with the answer's status and headers. */
+    void startStream(int status, HttpHeaders headers) {
+        streaming = call.startStream(status, headers);
+    }
+
+    /** Must hold the monitor. The current attempt answered the request: no attempt is in flight, finish. */
+    void settle() {
+        current = null;
+        finish();
+    }
+
+    /** Must hold the monitor. The current attempt ends the request with an error answer. */
+    void settleWithError(ApiError e) {
+        current = null;
+        finishWithError(e);
+    }
+
     // ---- failure safety -------------------------------------------------------------------------
 
     /** Runs one entry point of the request; an exception aborts the request (see {@link #abort}). */
-    private void guarded(Attempt a, Runnable step) {
+    void guarded(Attempt a, Runnable step) {
         try {
             step.run();
         } catch (RuntimeException | Error e) {
@@ -270,7 +312,7 @@ final class ProxyCall {
         }
     }
 
-    private void streamError(ApiError e) {
+    void streamError(ApiError e) {
         try {
             byte[] json = deps.json().writeValueAsBytes(e.toJson());
             ByteBuf out = Unpooled.buffer(json.length + 8);
@@ -282,7 +324,7 @@ final class ProxyCall {
         call.endStream();
     }
 
-    private HttpHeaders responseHeaders(Deployment d, HttpResponse upstreamHead) {
+    HttpHeaders responseHeaders(Deployment d, HttpResponse upstreamHead) {
         HttpHeaders h = new DefaultHttpHeaders();
         if (limitHeaders != null) {
             h.add(limitHeaders);
@@ -313,250 +355,9 @@ final class ProxyCall {
         return h;
     }
 
-    private void reconcile(long totalTokens) {
+    void reconcile(long totalTokens) {
         if (limited && totalTokens >= 0) {
             deps.limiter().reconcile(key.key(), reservedTokens, totalTokens, acquiredAtMillis, ProxyService.limiterClock());
-        }
-    }
-
-    // ---- one attempt --------------------------------------------------------------------------
-
-    /** Receives one upstream response; runs on the upstream connection's event loop. */
-    private final class Attempt implements ResponseListener {
-        final Route route;
-        final Deployment deployment;
-        final String group;
-        final long startNanos = System.nanoTime();
-        UpstreamClient.Exchange exchange;
-        int status;
-        HttpResponse head;
-        StreamRelay relay;
-        final ByteArrayOutputStream collected = new ByteArrayOutputStream();
-        boolean truncated;
-        volatile boolean pausedForClient;
-
-        Attempt(Route route, String group) {
-            this.route = route;
-            this.deployment = route.deployment();
-            this.group = group;
-        }
-
-        private boolean live() {
-            synchronized (ProxyCall.this) {
-                return !finished && current == this;
-            }
-        }
-
-        @Override
-        public void onHead(HttpResponse h) {
-            guarded(this, () -> head(h));
-        }
-
-        @Override
-        public void onContent(ByteBuf content) {
-            guarded(this, () -> content(content));
-        }
-
-        @Override
-        public void onComplete() {
-            guarded(this, this::complete);
-        }
-
-        @Override
-        public void onError(Throwable error, boolean headReceived) {
-            guarded(this, () -> error(error));
-        }
-
-        private void head(HttpResponse h) {
-            head = h;
-            status = h.status().code();
-            ProxyService.step("head");
-            String type = h.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
-            // a stream request answered with JSON is collected whole and turned into a stream on completion
-            if (stream && status / 100 == 2 && type.toLowerCase(Locale.ROOT).startsWith("text/event-stream")) {
-                synchronized (ProxyCall.this) {
-                    if (!live()) {
-                        return;
-                    }
-                    call.addUpstreamNanos(System.nanoTime() - startNanos);
-                    streaming = call.startStream(status, responseHeaders(deployment, h));
-                    relay = new StreamRelay(endpoint, clientWantsUsage, deps.json());
-                }
-            }
-        }
-
-        private void content(ByteBuf content) {
-            ProxyService.step("content");
-            if (relay != null) {
-                if (streaming) {
-                    relay.feed(content, call::streamChunk);
-                    if (!call.writable()) {
-                        backOff();
-                    }
-                }
-                return;
-            }
-            int limit = status / 100 == 2 ? MAX_BODY : MAX_ERROR_BODY;
-            if (collected.size() + content.readableBytes() <= limit) {
-                byte[] bytes = new byte[content.readableBytes()];
-                content.getBytes(content.readerIndex(), bytes);
-                collected.writeBytes(bytes);
-            } else {
-                truncated = true; // an error body is only read for its message; a success must be whole
-            }
-        }
-
-        /**
-         * The client reads slower than the upstream writes: stop reading the upstream until the client's
-         * connection drains, so a stream holds at most its connection's high-water mark plus one read. A client
-         * that does not drain within the deployment's timeout is cut off (and logged): its slot, route and
-         * upstream connection are released as on any disconnect.
-         */
-        private void backOff() {
-            if (pausedForClient) {
-                return;
-            }
-            pausedForClient = true;
-            exchange.pauseReading();
-            long timeoutMillis = deployment.timeout().toMillis();
-            ScheduledFuture<?> stall = deps.timers().schedule(() -> guarded(this, () -> {
-                LOG.log(System.Logger.Level.WARNING, "a client of model group " + group + " read nothing of its stream for "
-                        + timeoutMillis + " ms; cutting it off");
-                call.cutOff();
-            }), timeoutMillis, TimeUnit.MILLISECONDS);
-            call.whenDrained(() -> {
-                stall.cancel(false);
-                pausedForClient = false;
-                exchange.resumeReading();
-            });
-        }
-
-        private void complete() {
-            long upstreamNanos = System.nanoTime() - startNanos;
-            deps.metrics().upstreamAttempt(group, deployment.id(), upstreamNanos);
-            ProxyService.step("complete");
-            if (relay != null) {
-                completeStream();
-            } else if (status / 100 == 2 && truncated) {
-                completeTooLarge(upstreamNanos);
-            } else if (status / 100 == 2) {
-                completeSuccess(upstreamNanos);
-            } else if (deps.retryPolicy().retryable(status)) {
-                call.addUpstreamNanos(upstreamNanos);
-                long retryAfter = RetryAfter.millis(head.headers(), System.currentTimeMillis());
-                attemptFailed(this, status, retryAfter, deps.upstreamErrors().failure(status, collected.toByteArray(),
-                        retryAfter), "status_" + status);
-            } else {
-                completeRefused(upstreamNanos);
-            }
-        }
-
-        private void completeStream() {
-            if (streaming) {
-                relay.end(call::streamChunk);
-            }
-            synchronized (ProxyCall.this) {
-                deps.router().onEnd(route, status, Math.max(0, relay.usageTokens()), System.currentTimeMillis());
-                if (!live()) {
-                    return;
-                }
-                reconcile(relay.usageTokens());
-                current = null;
-                finish();
-                call.endStream();
-            }
-        }
-
-        private void completeTooLarge(long upstreamNanos) {
-            call.addUpstreamNanos(upstreamNanos);
-            synchronized (ProxyCall.this) {
-                deps.router().onEnd(route, Router.CANCELLED, 0, System.currentTimeMillis());
-                deps.metrics().upstreamError(group, deployment.id(), "too_large");
-                if (live()) {
-                    current = null;
-                    finishWithError(ApiError.upstream(502, "The upstream answer exceeds " + MAX_BODY
-                            + " bytes; ask for streaming instead", "upstream_answer_too_large"));
-                }
-            }
-        }
-
-        private void completeSuccess(long upstreamNanos) {
-            byte[] bytes = collected.toByteArray();
-            JsonNode answer = null;
-            try {
-                answer = deps.json().readTree(bytes);
-            } catch (java.io.IOException | RuntimeException e) {
-                LOG.log(System.Logger.Level.DEBUG, "upstream answer is not JSON");
-            }
-            long tokens = answer == null ? -1 : Usage.total(answer.get("usage"));
-            synchronized (ProxyCall.this) {
-                deps.router().onEnd(route, status, Math.max(0, tokens), System.currentTimeMillis());
-                if (!live()) {
-                    return;
-                }
-                call.addUpstreamNanos(upstreamNanos);
-                reconcile(tokens);
-                HttpHeaders h = responseHeaders(deployment, head);
-                current = null;
-                finish();
-                if (stream && answer != null && answer.isObject()) {
-                    // the client asked for a stream and the upstream answered whole: a valid stream all the same
-                    streaming = call.startStream(status, h);
-                    new StreamRelay(endpoint, clientWantsUsage, deps.json()).fromJson(answer, call::streamChunk);
-                    call.endStream();
-                } else {
-                    String type = head.headers().get(HttpHeaderNames.CONTENT_TYPE, "application/json");
-                    call.respondBytes(status, bytes, type, h);
-                }
-            }
-        }
-
-        /** The provider refused the request itself (400, 401, 404, 422, ...): the client's answer. */
-        private void completeRefused(long upstreamNanos) {
-            synchronized (ProxyCall.this) {
-                deps.router().onEnd(route, status, 0, System.currentTimeMillis());
-                if (!live()) {
-                    return;
-                }
-                call.addUpstreamNanos(upstreamNanos);
-                byte[] bytes = collected.toByteArray();
-                HttpHeaders h = responseHeaders(deployment, head);
-                current = null;
-                finish();
-                if (!truncated && deps.upstreamErrors().isOpenAiError(bytes)) {
-                    call.respondBytes(status, bytes, "application/json", h);
-                } else {
-                    call.respond(deps.upstreamErrors().refusal(status, bytes), h);
-                }
-            }
-        }
-
-        private void error(Throwable error) {
-            long upstreamNanos = System.nanoTime() - startNanos;
-            ProxyService.step("error");
-            UpstreamException.Kind kind = error instanceof UpstreamException u ? u.kind() : UpstreamException.Kind.CONNECTION_LOST;
-            String code = kind.name().toLowerCase(Locale.ROOT);
-            if (relay != null) {
-                synchronized (ProxyCall.this) {
-                    deps.router().onEnd(route, 0, 0, System.currentTimeMillis());
-                    deps.metrics().upstreamError(group, deployment.id(), code);
-                    if (!live()) {
-                        return;
-                    }
-                    current = null;
-                    finish();
-                    streamError(ApiError.upstream(kind.status, "The upstream stream broke: " + error.getMessage(), code));
-                }
-                return;
-            }
-            call.addUpstreamNanos(upstreamNanos);
-            // a full local wait queue says nothing about the deployment's health: no cooldown for it
-            int statusForRouter = switch (kind) {
-                case TIMEOUT -> 408;
-                case POOL_EXHAUSTED -> Router.CANCELLED;
-                default -> 0;
-            };
-            attemptFailed(this, statusForRouter, -1, ApiError.upstream(kind.status, error.getMessage(), code), code);
         }
     }
 }

@@ -14,7 +14,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Every setting of the agent, read once from its three sources: agent arguments
@@ -28,35 +27,14 @@ import java.util.concurrent.TimeUnit;
  * environment likewise, then the point's declared default. The first entry present decides; if that entry
  * is malformed the setting keeps its default (it is never skipped in favour of a lower source).
  *
+ * <p>Flags are named by the components ({@link Component}) and points; every other setting is a constant of
+ * {@link Setting}, read here through that table and returned by {@link #get(Setting)}.
+ *
  * <p>Every malformed entry is reported exactly once, by name, with the accepted forms, through
  * {@link Warnings}. Nothing here throws to the application. Sources are injected so tests do not depend on
  * the real environment.
  */
 public final class Settings {
-
-    public static final String ENABLED = "enabled";
-    public static final String BREAKER_FAILURES = "breaker.failures";
-    public static final String BREAKER_WINDOW = "breaker.window";
-    public static final String BREAKER_OPEN = "breaker.open";
-    public static final String BREAKER_TRIALS = "breaker.trials";
-    public static final String BREAKER_MODE = "breaker.mode";
-    public static final String METRICS_PORT = "metrics.port";
-    public static final String METRICS_HOST = "metrics.host";
-    public static final String METRICS_LATENCY_SAMPLE = "metrics.latency-sample";
-    public static final String FAULTS = "faults";
-
-    /** Default percentage of calls whose latency is measured. */
-    public static final double DEFAULT_LATENCY_SAMPLE_PERCENT = 1.0;
-
-    static final String BOOLEAN_FORMS = "true, false";
-    static final String COUNT_FORMS = "a whole number from 1 to 1000000";
-    static final String DURATION_FORMS = "a whole number with unit ms, s or m (e.g. 500ms, 60s, 2m); a bare number is seconds";
-    static final String MODE_FORMS = "recover, permanent";
-    static final String PORT_FORMS = "a port number 0-65535 (0 picks a free port)";
-    static final String HOST_FORMS = "a host name or IP address";
-    static final String PERCENT_FORMS = "a percentage 0-100, decimals allowed";
-    static final String FAULTS_FORMS = "<point>:<rate>[,<point>:<rate>...] with a rate from 0 to 1 "
-            + "(e.g. gateway.tokens:1,gateway.routing:0.05; as an agent argument separate points with ;)";
 
     private static final String ARG_ORIGIN = "agent argument ";
 
@@ -67,13 +45,10 @@ public final class Settings {
     private final Warnings warnings;
     private final Set<String> warned = Collections.synchronizedSet(new HashSet<>());
 
-    private final boolean enabled;
+    /** The resolved value of every {@link Setting}: from the winning source, or its default. */
+    private final Map<Setting<?>, Object> values = new HashMap<>();
     private final String enabledOrigin;
     private final BreakerConfig breaker;
-    private final double latencySamplePercent;
-    private final int metricsPort;
-    private final String metricsHost;
-    private final Map<String, Double> faults;
 
     /** A raw value, where it came from, and what it parsed to (null when malformed). */
     private static final class Entry {
@@ -114,24 +89,14 @@ public final class Settings {
         this.props = readProps(properties);
         this.env = readEnv(environment);
 
-        Entry e = find(ENABLED);
-        this.enabled = e == null || e.parsed == null || (Boolean) e.parsed;
+        for (Setting<?> setting : Setting.all()) {
+            Entry e = find(setting);
+            values.put(setting, e == null || e.parsed == null ? setting.defaultValue() : e.parsed);
+        }
+        Entry e = find(Setting.ENABLED);
         this.enabledOrigin = e == null ? "default" : e.origin;
-
-        BreakerConfig d = BreakerConfig.DEFAULTS;
-        this.breaker = new BreakerConfig(
-                intSetting(BREAKER_FAILURES, d.failures()),
-                longSetting(BREAKER_WINDOW, d.windowNanos()),
-                longSetting(BREAKER_OPEN, d.openNanos()),
-                intSetting(BREAKER_TRIALS, d.trials()),
-                "permanent".equals(objectSetting(BREAKER_MODE, "recover")));
-        Object sample = objectSetting(METRICS_LATENCY_SAMPLE, DEFAULT_LATENCY_SAMPLE_PERCENT);
-        this.latencySamplePercent = (Double) sample;
-        this.metricsPort = intSetting(METRICS_PORT, -1);
-        this.metricsHost = (String) objectSetting(METRICS_HOST, null);
-        @SuppressWarnings("unchecked")
-        Map<String, Double> f = (Map<String, Double>) objectSetting(FAULTS, Collections.emptyMap());
-        this.faults = f;
+        this.breaker = new BreakerConfig(get(Setting.BREAKER_FAILURES), get(Setting.BREAKER_WINDOW),
+                get(Setting.BREAKER_OPEN), get(Setting.BREAKER_TRIALS), "permanent".equals(get(Setting.BREAKER_MODE)));
     }
 
     /**
@@ -167,12 +132,12 @@ public final class Settings {
 
     /** The environment variable of a setting: {@code gateway.rate-limiter -> FAST_LLM_GATEWAY_RATE_LIMITER}. */
     public static String envName(String name) {
-        return "FAST_LLM_" + name.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+        return Setting.envName(name);
     }
 
     /** The system property of a setting: {@code fastllm.} + name. */
     public static String propertyName(String name) {
-        return "fastllm." + name;
+        return Setting.propertyName(name);
     }
 
     /** True for a point name of the form {@code <target>.<component>}, e.g. {@code spring-ai.tokens}. */
@@ -243,9 +208,8 @@ public final class Settings {
             return m;
         }
         Map<String, String> nonFlags = new HashMap<>();
-        for (String n : new String[] {ENABLED, BREAKER_FAILURES, BREAKER_WINDOW, BREAKER_OPEN, BREAKER_TRIALS,
-                BREAKER_MODE, METRICS_PORT, METRICS_HOST, METRICS_LATENCY_SAMPLE, FAULTS}) {
-            nonFlags.put(envName(n), n);
+        for (Setting<?> setting : Setting.all()) {
+            nonFlags.put(setting.envName(), setting.name());
         }
         for (Map.Entry<String, String> kv : environment.entrySet()) {
             String key = kv.getKey();
@@ -283,35 +247,16 @@ public final class Settings {
 
     /** Parses one entry by its canonical name; warns and returns an unparsed entry when malformed. */
     private Entry parseEntry(String name, String origin, String value) {
-        switch (name) {
-            case ENABLED:
-                return checked(name, origin, value, parseBoolean(value), BOOLEAN_FORMS);
-            case BREAKER_FAILURES:
-            case BREAKER_TRIALS:
-                return checked(name, origin, value, parseCount(value), COUNT_FORMS);
-            case BREAKER_WINDOW:
-            case BREAKER_OPEN:
-                return checked(name, origin, value, parseDuration(value, name.equals(BREAKER_OPEN)), DURATION_FORMS);
-            case BREAKER_MODE:
-                return checked(name, origin, value, parseBreakerMode(value), MODE_FORMS);
-            case METRICS_PORT:
-                return checked(name, origin, value, parsePort(value), PORT_FORMS);
-            case METRICS_HOST:
-                return checked(name, origin, value, parseHost(value), HOST_FORMS);
-            case METRICS_LATENCY_SAMPLE: {
-                double p = Flag.parsePercent(value.trim());
-                return checked(name, origin, value, Double.isNaN(p) ? null : p, PERCENT_FORMS);
-            }
-            case FAULTS:
-                return checked(name, origin, value, parseFaults(value), FAULTS_FORMS);
-            default:
-                if (Component.bySettingName(name) != null || isPointName(name)) {
-                    return flagEntry(name, origin, value);
-                }
-                warnOnce(origin, origin + " is not a Fast LLM setting; it is ignored (settings: enabled, a component "
-                        + "tokens|rate-limiter|connection-pool|routing, a point <target>.<component>, breaker.*, metrics.*, faults)");
-                return null;
+        Setting<?> setting = Setting.byName(name);
+        if (setting != null) {
+            return checked(name, origin, value, setting.parse(value), setting.forms());
         }
+        if (Component.bySettingName(name) != null || isPointName(name)) {
+            return flagEntry(name, origin, value);
+        }
+        warnOnce(origin, origin + " is not a Fast LLM setting; it is ignored (settings: enabled, a component "
+                + "tokens|rate-limiter|connection-pool|routing, a point <target>.<component>, breaker.*, metrics.*, faults)");
+        return null;
     }
 
     private Entry flagEntry(String name, String origin, String value) {
@@ -336,149 +281,27 @@ public final class Settings {
         return s.length() <= 40 ? s : s.substring(0, 40) + "...";
     }
 
-    /**
-     * {@code gateway.tokens:1,gateway.routing:0.05} (or with {@code ;}) as point name -> rate in [0, 1];
-     * null when any part is malformed. An empty value means no faults.
-     */
-    static Map<String, Double> parseFaults(String v) {
-        Map<String, Double> m = new HashMap<>();
-        for (String part : v.split("[,;]")) {
-            String item = part.trim();
-            if (item.isEmpty()) {
-                continue;
-            }
-            int colon = item.lastIndexOf(':');
-            if (colon <= 0) {
-                return null;
-            }
-            String point = item.substring(0, colon).trim().toLowerCase(Locale.ROOT);
-            String rate = item.substring(colon + 1).trim();
-            if (!isPointName(point) || rate.isEmpty() || rate.length() > 12) {
-                return null;
-            }
-            double r;
-            try {
-                r = Double.parseDouble(rate);
-            } catch (NumberFormatException e) {
-                return null;
-            }
-            if (!(r >= 0 && r <= 1) || !rate.matches("[0-9.]+")) {
-                return null;
-            }
-            m.put(point, r);
-        }
-        return Collections.unmodifiableMap(m);
-    }
-
-    static Boolean parseBoolean(String v) {
-        String t = v.trim().toLowerCase(Locale.ROOT);
-        return t.equals("true") ? Boolean.TRUE : t.equals("false") ? Boolean.FALSE : null;
-    }
-
-    static Integer parseCount(String v) {
-        String t = v.trim();
-        if (t.isEmpty() || t.length() > 7 || !digits(t)) {
-            return null;
-        }
-        int n = Integer.parseInt(t);
-        return n >= 1 && n <= 1_000_000 ? n : null;
-    }
-
-    /** Nanoseconds, or null. {@code zeroAllowed}: the open period may be 0, the window may not. */
-    static Long parseDuration(String v, boolean zeroAllowed) {
-        String t = v.trim().toLowerCase(Locale.ROOT);
-        TimeUnit unit;
-        long factor = 1;
-        String number;
-        if (t.endsWith("ms")) {
-            unit = TimeUnit.MILLISECONDS;
-            number = t.substring(0, t.length() - 2);
-        } else if (t.endsWith("s")) {
-            unit = TimeUnit.SECONDS;
-            number = t.substring(0, t.length() - 1);
-        } else if (t.endsWith("m")) {
-            unit = TimeUnit.SECONDS;
-            factor = 60;
-            number = t.substring(0, t.length() - 1);
-        } else {
-            unit = TimeUnit.SECONDS;
-            number = t;
-        }
-        if (number.isEmpty() || number.length() > 9 || !digits(number)) {
-            return null;
-        }
-        long n = Long.parseLong(number) * factor;
-        if (n == 0 && !zeroAllowed) {
-            return null;
-        }
-        return unit.toNanos(n);
-    }
-
-    static String parseBreakerMode(String v) {
-        String t = v.trim().toLowerCase(Locale.ROOT);
-        return t.equals("recover") || t.equals("permanent") ? t : null;
-    }
-
-    static Integer parsePort(String v) {
-        String t = v.trim();
-        if (t.isEmpty() || t.length() > 5 || !digits(t)) {
-            return null;
-        }
-        int n = Integer.parseInt(t);
-        return n <= 65535 ? n : null;
-    }
-
-    static String parseHost(String v) {
-        String t = v.trim();
-        if (t.isEmpty() || t.length() > 253) {
-            return null;
-        }
-        for (int i = 0; i < t.length(); i++) {
-            char ch = t.charAt(i);
-            boolean ok = Character.isLetterOrDigit(ch) || ch == '.' || ch == '-' || ch == ':' || ch == '_'
-                    || ch == '[' || ch == ']' || ch == '%';
-            if (!ok) {
-                return null;
-            }
-        }
-        return t;
-    }
-
-    private static boolean digits(String s) {
-        for (int i = 0; i < s.length(); i++) {
-            char ch = s.charAt(i);
-            if (ch < '0' || ch > '9') {
-                return false;
-            }
-        }
-        return true;
-    }
-
     // ------------------------------------------------------------------ resolution
 
-    /** The highest-precedence entry for a canonical name, or null. */
-    private Entry find(String name) {
-        Entry e = args.get(name);
+    /** The highest-precedence entry of a setting, or null. */
+    private Entry find(Setting<?> setting) {
+        Entry e = args.get(setting.name());
         if (e == null) {
-            e = props.get(name);
+            e = props.get(setting.name());
         }
         if (e == null) {
-            e = env.get(envName(name));
+            e = env.get(setting.envName());
         }
         return e;
     }
 
-    private Object objectSetting(String name, Object dflt) {
-        Entry e = find(name);
-        return e == null || e.parsed == null ? dflt : e.parsed;
-    }
-
-    private int intSetting(String name, int dflt) {
-        return (Integer) objectSetting(name, dflt);
-    }
-
-    private long longSetting(String name, long dflt) {
-        return (Long) objectSetting(name, dflt);
+    /**
+     * The value of a setting: from agent arguments, system properties or environment, in that order, or its
+     * default when none has it or the winning entry is malformed.
+     */
+    @SuppressWarnings("unchecked")
+    public <T> T get(Setting<T> setting) {
+        return (T) values.get(setting);
     }
 
     /**
@@ -487,7 +310,7 @@ public final class Settings {
      * point, gives {@code dflt} with one warning. When the agent is disabled every point is off.
      */
     public FlagChoice flagFor(String pointName, Component component, Kind kind, Flag dflt) {
-        if (!enabled) {
+        if (!enabled()) {
             return new FlagChoice(Flag.OFF, enabledOrigin + "=false");
         }
         String c = component.settingName();
@@ -525,7 +348,7 @@ public final class Settings {
 
     /** {@code enabled}: false turns every point off. Default true. */
     public boolean enabled() {
-        return enabled;
+        return get(Setting.ENABLED);
     }
 
     public BreakerConfig breaker() {
@@ -534,17 +357,17 @@ public final class Settings {
 
     /** Percentage of calls whose latency is measured (per point, per call draw). Default 1. */
     public double latencySamplePercent() {
-        return latencySamplePercent;
+        return get(Setting.METRICS_LATENCY_SAMPLE);
     }
 
     /** The Prometheus endpoint's port, or -1 when no endpoint is wanted. */
     public int metricsPort() {
-        return metricsPort;
+        return get(Setting.METRICS_PORT);
     }
 
     /** The endpoint's bind address, or null for loopback. */
     public String metricsHost() {
-        return metricsHost;
+        return get(Setting.METRICS_HOST);
     }
 
     /**
@@ -553,7 +376,7 @@ public final class Settings {
      * and in tests.
      */
     public double faultRate(String pointName) {
-        Double r = faults.get(pointName);
+        Double r = get(Setting.FAULTS).get(pointName);
         return r == null ? 0 : r;
     }
 }
