@@ -109,6 +109,7 @@ final class GroupSlot extends GatewayRoutingBridge.Pin {
      * settled first. The caller must {@link #release}.
      */
     int enter(int wanted, FastRouter twin, long now) {
+        boolean settled = false; // a settle by this call has just looked at both sides
         for (;;) {
             int at = stripe();
             COUNTS.getAndAdd(holds, at, 1L);
@@ -118,7 +119,7 @@ final class GroupSlot extends GatewayRoutingBridge.Pin {
                 continue;
             }
             int o = owner;
-            if (o == wanted && !checkBoth) {
+            if (o == wanted && (!checkBoth || settled)) {
                 return o;
             }
             boolean stay;
@@ -132,7 +133,7 @@ final class GroupSlot extends GatewayRoutingBridge.Pin {
                 return o;
             }
             COUNTS.getAndAdd(holds, at, -1L);
-            settle(wanted, twin, now);
+            settled = settle(wanted, twin, now);
         }
     }
 
@@ -152,12 +153,12 @@ final class GroupSlot extends GatewayRoutingBridge.Pin {
 
     /**
      * Decides the owner with no pick in progress: keeps a live owner, else follows live state on the other
-     * side, else takes {@code wanted}. Returns at once if another thread is settling (its caller retries).
+     * side, else takes {@code wanted}. Returns false at once if another thread is settling (the caller retries).
      */
-    void settle(int wanted, FastRouter twin, long now) {
+    boolean settle(int wanted, FastRouter twin, long now) {
         if (!MOVING.compareAndSet(this, 0, 1)) {
             awaitSettled();
-            return;
+            return false;
         }
         try {
             awaitDrained();
@@ -168,6 +169,7 @@ final class GroupSlot extends GatewayRoutingBridge.Pin {
                 owner = otherLive ? 1 - o : wanted;
             }
             checkBoth = ownerLive && otherLive || System.nanoTime() - createdNanos < graceNanos;
+            return true;
         } finally {
             MOVING.setVolatile(this, 0);
         }
