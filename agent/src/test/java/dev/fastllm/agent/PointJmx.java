@@ -18,9 +18,19 @@ final class PointJmx implements AutoCloseable {
     final ObjectName point;
 
     private PointJmx(JMXConnector connector) throws Exception {
+        this(connector, NAME);
+    }
+
+    private PointJmx(JMXConnector connector, String name) throws Exception {
         this.connector = connector;
         this.server = connector.getMBeanServerConnection();
-        this.point = new ObjectName(NAME);
+        this.point = new ObjectName(name);
+    }
+
+    /** The MXBean of another point, e.g. {@code gateway.routing}. */
+    static PointJmx connect(long pid, String pointName) throws Exception {
+        PointJmx tokens = connect(pid);
+        return new PointJmx(tokens.connector, "dev.fastllm:type=Point,name=" + pointName);
     }
 
     static PointJmx connect(long pid) throws Exception {
@@ -39,7 +49,7 @@ final class PointJmx implements AutoCloseable {
         long end = System.currentTimeMillis() + timeoutMillis;
         while (!server.isRegistered(point)) {
             if (System.currentTimeMillis() > end) {
-                throw new AssertionError(NAME + " not registered");
+                throw new AssertionError(point + " not registered");
             }
             Thread.sleep(100);
         }
