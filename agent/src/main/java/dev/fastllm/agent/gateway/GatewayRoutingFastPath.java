@@ -19,8 +19,9 @@ import java.util.function.Function;
  *       decision that lands on the original because the original holds the group's live state is counted
  *       as declined; a twin pick made although the decision said original (the twin still holds the
  *       group) is counted as fast. A Throwable of the twin's pick runs the original on the same call.</li>
- *   <li>{@code onEnd}: a route the twin made ends in the twin, whatever the flag or breaker says; any other
- *       route ends in the original.</li>
+ *   <li>{@code onEnd}: a route the twin made (it carries the slot's marker group) ends in the twin, whatever
+ *       the flag or breaker says, its {@code ended} flag set by compare-and-set; any other route ends in the
+ *       original.</li>
  *   <li>{@code retryAfterMillis}: answered by the group's owner.</li>
  *   <li>{@code inFlight}, {@code isCoolingDown}: the original's answer combined with the twin's (sum, or),
  *       exact whichever side holds what.</li>
@@ -66,14 +67,14 @@ final class GatewayRoutingFastPath implements GatewayRoutingBridge.Handle {
             return null;
         }
         try {
-            return pickHeld(twin, slot, d, fast, group, estimatedTokens, nowMillis);
+            return pickHeld(router, twin, slot, d, fast, group, estimatedTokens, nowMillis);
         } catch (Throwable t) {
             point.fastFailed(d, t);
             return null; // could not even hold the group: the original answers unheld
         }
     }
 
-    private Object pickHeld(RouterTwin twin, GroupSlot slot, int d, boolean fast, String group,
+    private Object pickHeld(Object router, RouterTwin twin, GroupSlot slot, int d, boolean fast, String group,
                             long estimatedTokens, long nowMillis) {
         int side = slot.enter(fast ? GroupSlot.TWIN : GroupSlot.ORIGINAL, twin.fast, nowMillis);
         if (side == GroupSlot.ORIGINAL) {
@@ -90,7 +91,7 @@ final class GatewayRoutingFastPath implements GatewayRoutingBridge.Handle {
                 point.injectFault();
             }
             claim = twin.fast.pick(group, estimatedTokens, nowMillis);
-            answer = claim == null ? GatewayRoutingBridge.NO_ROUTE : twin.route(slot, claim);
+            answer = claim == null ? GatewayRoutingBridge.NO_ROUTE : twin.route(router, slot, claim);
         } catch (Throwable t) {
             if (claim != null && answer == null) {
                 cancel(twin, claim, nowMillis);
@@ -117,20 +118,28 @@ final class GatewayRoutingFastPath implements GatewayRoutingBridge.Handle {
     public int end(Object router, Object route, String group, int status, long totalTokens, long nowMillis) {
         RouterTwin twin = twins.get(router);
         GroupSlot slot = twin == null ? null : twin.slot(group);
-        Claim claim = slot == null ? null : slot.claims.get(route);
-        if (claim == null) {
+        if (slot == null) {
             return GatewayRoutingBridge.END_ORIGINAL;
         }
+        int i;
+        long startedAt;
+        long reserved;
         try {
-            twin.shape.markEnded(route);
+            if (!twin.isTwinRoute(slot, route)) {
+                return GatewayRoutingBridge.END_ORIGINAL;
+            }
+            if (!twin.shape.markEnded(route)) {
+                return GatewayRoutingBridge.END_FALSE; // ended before
+            }
+            i = twin.shape.routeIndex(route);
+            startedAt = twin.shape.routeStartedAt(route);
+            reserved = twin.shape.routeReserved(route);
         } catch (Throwable t) {
-            point.fastFailed(Point.FAST, t); // a second end of this route may then reach the original's body
-        }
-        if (slot.claims.remove(route) == null) {
-            return GatewayRoutingBridge.END_FALSE; // ended by another call meanwhile
+            point.fastFailed(Point.FAST, t);
+            return GatewayRoutingBridge.END_ORIGINAL; // a twin route there touches only its marker group
         }
         try {
-            twin.fast.onEnd(claim, status, totalTokens, nowMillis);
+            twin.fast.onEndClaimed(group, i, startedAt, reserved, status, totalTokens, nowMillis);
         } catch (Throwable t) {
             point.fastFailed(Point.FAST, t);
         } finally {

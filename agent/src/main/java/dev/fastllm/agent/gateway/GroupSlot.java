@@ -1,17 +1,18 @@
 package dev.fastllm.agent.gateway;
 
 import dev.fastllm.agent.bootstrap.GatewayRoutingBridge;
-import dev.fastllm.core.routing.Claim;
 import dev.fastllm.core.routing.FastRouter;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.WeakReference;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Who owns one model group of one router, the original or its twin, and the twin's routes of that group.
+ * Who owns one model group of one router, the original or its twin.
+ *
+ * The twin's routes carry a marker {@code GroupState} of their own ({@link #marker}), which tells them apart
+ * from the original's; their count in flight is {@link #twinOpen()}.
  *
  * <p>Ownership rule: a group's picks go to its {@link #owner()}; the owner changes only in {@link #settle},
  * with no pick of the group in progress, and only when the owner's side is idle (nothing in flight and no
@@ -66,8 +67,11 @@ final class GroupSlot extends GatewayRoutingBridge.Pin {
     private final WeakReference<Object> originalGroup;
     private final int[] originalInFlight;
     private final long[] originalCoolUntil;
-    /** The twin's routes of this group not ended yet: the gateway's Route to the twin's Claim. */
-    final ConcurrentHashMap<Object, Claim> claims = new ConcurrentHashMap<>();
+    /**
+     * The {@code GroupState} the twin's routes carry instead of the original's (so they are told apart);
+     * held weakly, as it refers to its router; routes keep it alive, and a new one is made when it is gone.
+     */
+    private volatile WeakReference<Object> marker = new WeakReference<>(null);
     /** Twin routes picked and not yet fully ended (decremented after the twin's end returns). */
     private final LongAdder twinOpen = new LongAdder();
     private final long[] holds = new long[(STRIPES + 2) * STRIDE];
@@ -130,6 +134,11 @@ final class GroupSlot extends GatewayRoutingBridge.Pin {
                 throw t;
             }
             if (stay) {
+                if (o == wanted && graceOver() && !live(1 - o, twin, now)) {
+                    COUNTS.getAndAdd(holds, at, -1L);
+                    settle(wanted, twin, now); // clears checkBoth: nothing sits on the other side any more
+                    continue;
+                }
                 return o;
             }
             COUNTS.getAndAdd(holds, at, -1L);
@@ -168,11 +177,15 @@ final class GroupSlot extends GatewayRoutingBridge.Pin {
             if (!ownerLive) {
                 owner = otherLive ? 1 - o : wanted;
             }
-            checkBoth = ownerLive && otherLive || System.nanoTime() - createdNanos < graceNanos;
+            checkBoth = ownerLive && otherLive || !graceOver();
             return true;
         } finally {
             MOVING.setVolatile(this, 0);
         }
+    }
+
+    private boolean graceOver() {
+        return System.nanoTime() - createdNanos >= graceNanos;
     }
 
     boolean live(int side, FastRouter twin, long now) {
@@ -208,10 +221,29 @@ final class GroupSlot extends GatewayRoutingBridge.Pin {
         return false;
     }
 
-    /** Records a twin route (called holding the group, so a settle sees it). */
-    void twinPicked(Object route, Claim claim) {
-        claims.put(route, claim);
+    /** Counts a twin route (called holding the group, so a settle sees it). */
+    void twinPicked() {
         twinOpen.increment();
+    }
+
+    /** Twin routes picked and not yet ended. */
+    long twinOpen() {
+        return twinOpen.sum();
+    }
+
+    /** The group object the twin's routes carry; made (through {@code shape}) when none is alive. */
+    Object marker(Object router, RouterShape shape) throws Throwable {
+        Object m = marker.get();
+        if (m == null) {
+            m = shape.newMarkerGroup(router, deployments);
+            marker = new WeakReference<>(m); // two racing picks may make two: any group but the original's marks a twin route
+        }
+        return m;
+    }
+
+    /** True when a route carrying {@code routeGroup} was made by the twin. */
+    boolean isTwinGroup(Object routeGroup) {
+        return routeGroup != originalGroup.get();
     }
 
     /** A twin route's end has returned. */

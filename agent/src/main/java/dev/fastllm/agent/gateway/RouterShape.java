@@ -3,18 +3,20 @@ package dev.fastllm.agent.gateway;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import java.lang.invoke.VarHandle;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.SplittableRandom;
 
 /**
  * How the fast path reaches into one loaded {@code Router} class (whatever class loader defined it): its
- * private fields, read once when a twin is made, and the two handles used per call, {@code Route}'s
- * package-private constructor (a twin's pick answers with the gateway's own {@code Route}) and its
- * {@code ended} flag (set when the twin ends its route, so that a second {@code onEnd} reaching the
- * original's body is a no-op there as it is in the original). Never calls a method of the router itself
- * (they are rewritten).
+ * private fields, read once when a twin is made, and the handles used per call: {@code Route}'s
+ * package-private constructor (a twin's pick answers with the gateway's own {@code Route}), its fields, and
+ * its {@code ended} flag (the twin's once-only flag for its routes, so that a second {@code onEnd} reaching
+ * the original's body is a no-op there as it is in the original). Never calls a method of the router
+ * itself (they are rewritten).
  */
 final class RouterShape {
 
@@ -45,8 +47,15 @@ final class RouterShape {
     private final Method weight;
     /** {@code (Deployment, long, long, GroupState, int) -> Route}, typed over Object. */
     private final MethodHandle newRoute;
-    /** {@code (Route, boolean) -> void}: Route.ended. */
-    private final MethodHandle setEnded;
+    /** {@code (Router, Deployment[], SplittableRandom) -> GroupState}, typed over Object. */
+    private final MethodHandle newGroup;
+    /** {@code (Route, false, true) -> boolean}: compare-and-set of Route.ended. */
+    private final MethodHandle casEnded;
+    /** Route's {@code group}, {@code index}, {@code startedAtMillis}, {@code reservedTokens}. */
+    private final MethodHandle routeGroup;
+    private final MethodHandle routeIndex;
+    private final MethodHandle routeStartedAt;
+    private final MethodHandle routeReserved;
 
     private RouterShape(Class<?> router) throws ReflectiveOperationException {
         ClassLoader loader = router.getClassLoader();
@@ -69,8 +78,19 @@ final class RouterShape {
         newRoute = lookup.findConstructor(route, MethodType.methodType(void.class, deployment, long.class, long.class,
                         group, int.class))
                 .asType(MethodType.methodType(Object.class, Object.class, long.class, long.class, Object.class, int.class));
-        setEnded = lookup.findSetter(route, "ended", boolean.class)
-                .asType(MethodType.methodType(void.class, Object.class, boolean.class));
+        casEnded = lookup.findVarHandle(route, "ended", boolean.class)
+                .toMethodHandle(VarHandle.AccessMode.COMPARE_AND_SET)
+                .asType(MethodType.methodType(boolean.class, Object.class, boolean.class, boolean.class));
+        routeGroup = lookup.findGetter(route, "group", group).asType(MethodType.methodType(Object.class, Object.class));
+        routeIndex = lookup.findGetter(route, "index", int.class).asType(MethodType.methodType(int.class, Object.class));
+        routeStartedAt = lookup.findGetter(route, "startedAtMillis", long.class)
+                .asType(MethodType.methodType(long.class, Object.class));
+        routeReserved = lookup.findGetter(route, "reservedTokens", long.class)
+                .asType(MethodType.methodType(long.class, Object.class));
+        newGroup = MethodHandles.privateLookupIn(group, MethodHandles.lookup())
+                .findConstructor(group, MethodType.methodType(void.class, router, deployments.getType(),
+                        SplittableRandom.class))
+                .asType(MethodType.methodType(Object.class, Object.class, Object.class, SplittableRandom.class));
     }
 
     private static Field open(Field f) {
@@ -135,7 +155,32 @@ final class RouterShape {
         return (Object) newRoute.invokeExact(deployment, startedAtMillis, reservedTokens, groupState, index);
     }
 
-    void markEnded(Object route) throws Throwable {
-        setEnded.invokeExact(route, true);
+    /** True for the first caller only: the twin's routes use Route.ended as their once-only flag. */
+    boolean markEnded(Object route) throws Throwable {
+        return (boolean) casEnded.invokeExact(route, false, true);
+    }
+
+    /**
+     * A {@code GroupState} of {@code router} that the router never uses: the twin's routes carry it, so that
+     * they are told from the original's routes, and so that an original body reaching one touches nothing real.
+     */
+    Object newMarkerGroup(Object router, Object[] deployments) throws Throwable {
+        return (Object) newGroup.invokeExact(router, (Object) deployments, new SplittableRandom(0));
+    }
+
+    Object routeGroup(Object route) throws Throwable {
+        return (Object) routeGroup.invokeExact(route);
+    }
+
+    int routeIndex(Object route) throws Throwable {
+        return (int) routeIndex.invokeExact(route);
+    }
+
+    long routeStartedAt(Object route) throws Throwable {
+        return (long) routeStartedAt.invokeExact(route);
+    }
+
+    long routeReserved(Object route) throws Throwable {
+        return (long) routeReserved.invokeExact(route);
     }
 }

@@ -72,12 +72,17 @@ final class RouterTwin {
         return slots.get(group);
     }
 
-    /** The gateway's Route for a twin claim, recorded in the slot (called holding the group). */
-    Object route(GroupSlot slot, Claim claim) throws Throwable {
+    /** The gateway's Route for a twin claim, counted in the slot (called holding the group). */
+    Object route(Object router, GroupSlot slot, Claim claim) throws Throwable {
         int i = claim.deployment();
         Object route = shape.newRoute(slot.deployments[i], claim.startedAtMillis(), claim.reservedTokens(),
-                slot.originalGroup(), i);
-        slot.twinPicked(route, claim);
+                slot.marker(router, shape), i);
+        slot.twinPicked();
         return route;
+    }
+
+    /** True when {@code route} (of this router) was made by the twin. */
+    boolean isTwinRoute(GroupSlot slot, Object route) throws Throwable {
+        return slot.isTwinGroup(shape.routeGroup(route));
     }
 }

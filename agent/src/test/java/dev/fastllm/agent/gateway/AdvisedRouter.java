@@ -66,6 +66,17 @@ final class AdvisedRouter {
         return router.isCoolingDown(group, id, now) || fast.twinCoolingDown(router, group, id, now);
     }
 
+    /** True when the twin made {@code route}. */
+    boolean isTwinRoute(Route route) {
+        RouterTwin t = fast.twinOf(router);
+        GroupSlot s = slot(route.deployment().group());
+        try {
+            return s != null && t.isTwinRoute(s, route);
+        } catch (Throwable e) {
+            throw new AssertionError(e);
+        }
+    }
+
     GroupSlot slot(String group) {
         RouterTwin t = fast.twinOf(router);
         return t == null ? null : t.slot(group);
