@@ -1,6 +1,7 @@
 package dev.fastllm.agent;
 
 import dev.fastllm.agent.gateway.GatewayLimiterInstrumentation;
+import dev.fastllm.agent.gateway.GatewayRoutingInstrumentation;
 import dev.fastllm.agent.gateway.GatewayTokensInstrumentation;
 
 import java.util.ArrayList;
@@ -20,6 +21,7 @@ public final class Instrumentations {
         // demo-gateway (dev.fastllm.agent.gateway)
         all.add(new GatewayTokensInstrumentation());
         all.add(new GatewayLimiterInstrumentation());
+        all.add(new GatewayRoutingInstrumentation());
         return all;
     }
 }

@@ -91,6 +91,28 @@ final class GatewayProcess implements AutoCloseable {
         return g;
     }
 
+    /**
+     * A test application that embeds the gateway, started as {@code main} on {@code classpath} with the
+     * arguments {@code config port}; with the agent's metrics on a free port when {@code spec} has the agent.
+     */
+    static GatewayProcess embedded(String name, ChildJvm.Spec spec, boolean agentMetrics, java.util.List<Path> classpath,
+                                   String main, Path config) throws Exception {
+        int metrics = agentMetrics ? ChildJvm.freePort() : -1;
+        if (agentMetrics) {
+            spec.env("FAST_LLM_METRICS_PORT", Integer.toString(metrics));
+        }
+        int port = ChildJvm.freePort();
+        GatewayProcess g = new GatewayProcess(spec.main(classpath, main, config.toString(), Integer.toString(port))
+                .start(name), port, metrics);
+        try {
+            g.awaitLive();
+        } catch (Throwable t) {
+            g.close();
+            throw t;
+        }
+        return g;
+    }
+
     private void awaitLive() throws Exception {
         long end = System.currentTimeMillis() + 60_000;
         while (true) {

@@ -118,6 +118,25 @@ public final class FastRouter {
     }
 
     /**
+     * Ends a claim given by its parts, for a caller that keeps the claim's once-only flag itself (a
+     * -javaagent answering with its target's own route object): the same settlement as
+     * {@link #onEnd(Claim, int, long, long)}. The caller must end each claim exactly once.
+     *
+     * @param deployment      {@link Claim#deployment()}
+     * @param startedAtMillis {@link Claim#startedAtMillis()}
+     * @param reservedTokens  {@link Claim#reservedTokens()}
+     * @throws IllegalArgumentException for an unknown group or deployment
+     */
+    public void onEndClaimed(String group, int deployment, long startedAtMillis, long reservedTokens, int status,
+                             long totalTokens, long nowMillis) {
+        Group g = groups.get(group);
+        if (g == null || deployment < 0 || deployment >= g.size) {
+            throw new IllegalArgumentException("no deployment " + deployment + " in group '" + group + "'");
+        }
+        g.endClaimed(deployment, startedAtMillis, reservedTokens, status, Math.max(0, totalTokens), nowMillis);
+    }
+
+    /**
      * 0 when a pick of {@code estimatedTokens} could succeed now; else the time until a deployment leaves
      * cooldown and has capacity (capacity returns at the next minute). Deployments whose {@code tpm} is
      * below the estimate, or whose {@code rpm} is 0, are ignored; if that is all, the time to the next

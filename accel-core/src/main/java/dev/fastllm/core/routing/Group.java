@@ -95,40 +95,45 @@ final class Group {
         }
     }
 
-    /**
-     * Ends a claim. Effects become visible in this order: in flight, cooldown, tokens, latency; so a pick
-     * that sees the cooldown never needs the token settlement of the same deployment.
-     */
+    /** Ends a claim once ({@link #endClaimed}); false for a second end. */
     boolean end(Claim claim, int status, long totalTokens, long now) {
         if (!claim.end()) {
             return false;
         }
-        int i = claim.index;
+        endClaimed(claim.index, claim.startedAtMillis(), claim.reservedTokens(), status, totalTokens, now);
+        return true;
+    }
+
+    /**
+     * Settles deployment {@code i}'s claim made at {@code startedAt} with {@code reserved} tokens, once ended.
+     * Effects become visible in this order: in flight, cooldown, tokens, latency; so a pick that sees the
+     * cooldown never needs the token settlement of the same deployment.
+     */
+    void endClaimed(int i, long startedAt, long reserved, int status, long totalTokens, long now) {
         decrementInFlight(i);
         boolean success = status >= 200 && status <= 299;
         if (!success && FastRouter.countsAsFailure(status)) {
             recordFailure(i, now);
         }
-        settle(claim, success ? totalTokens : 0, now);
+        settle(i, startedAt, reserved, success ? totalTokens : 0, now);
         if (success && router.strategy == Choice.LATENCY) { // only that strategy reads latencies
-            recordLatency(i, Math.max(0, now - claim.startedAtMillis()));
+            recordLatency(i, Math.max(0, now - startedAt));
         }
-        return true;
     }
 
-    private void settle(Claim claim, long used, long now) {
+    private void settle(int i, long startedAt, long reserved, long used, long now) {
         long minute = Math.floorDiv(now, FastRouter.MINUTE_MILLIS);
-        long startMinute = Math.floorDiv(claim.startedAtMillis(), FastRouter.MINUTE_MILLIS);
+        long startMinute = Math.floorDiv(startedAt, FastRouter.MINUTE_MILLIS);
         for (;;) {
             MinuteUsage u = usage;
             if (minute > u.minute) {
                 // a new minute holds no reservation to drop: only what was used
-                if (USAGE.compareAndSet(this, u, MinuteUsage.startedWith(minute, size, claim.index, 0, used))) {
+                if (USAGE.compareAndSet(this, u, MinuteUsage.startedWith(minute, size, i, 0, used))) {
                     return;
                 }
                 continue;
             }
-            u.settle(claim.index, startMinute == u.minute ? claim.reservedTokens() : 0, used);
+            u.settle(i, startMinute == u.minute ? reserved : 0, used);
             return;
         }
     }
