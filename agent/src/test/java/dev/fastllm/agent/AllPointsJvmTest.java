@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class AllPointsJvmTest {
 
     /** Every point the agent has for the demo gateway. */
-    static final List<String> POINTS = List.of("gateway.tokens", "gateway.rate-limiter");
+    static final List<String> POINTS = List.of("gateway.tokens", "gateway.rate-limiter", "gateway.routing");
 
     static ChildJvm mock;
     static Path config;
