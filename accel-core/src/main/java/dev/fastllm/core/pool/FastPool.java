@@ -124,6 +124,26 @@ public final class FastPool<C> implements AutoCloseable {
         drain();
     }
 
+    /**
+     * {@link #release} if this pool has {@code connection} leased out; otherwise does nothing and answers
+     * false. For a caller that holds leases of this pool and of another one and must give each back to the
+     * pool that leased it, with one lookup.
+     */
+    public boolean releaseIfLeased(C connection, boolean reusable) {
+        ThreadStack local = stacks.get();
+        PoolEntry<C> e = leasedEntryOrNull(local, connection);
+        if (e == null) {
+            return false;
+        }
+        if (reusable && connector.isUsable(connection)) {
+            handOff(e, local);
+        } else {
+            slots.retire(e);
+            drain();
+        }
+        return true;
+    }
+
     /** Closes idle connections unused for at least the idle timeout, and dead ones. Returns how many. */
     public int evictIdle() {
         long now = nanoClock.getAsLong();
@@ -322,12 +342,21 @@ public final class FastPool<C> implements AutoCloseable {
     }
 
     private PoolEntry<C> leasedEntry(ThreadStack local, C connection) {
+        PoolEntry<C> e = leasedEntryOrNull(local, connection);
+        if (e == null) {
+            throw new IllegalStateException("pool " + name + " has not leased out this connection");
+        }
+        return e;
+    }
+
+    /** The entry of {@code connection} if this pool has it leased out, else null. */
+    private PoolEntry<C> leasedEntryOrNull(ThreadStack local, Object connection) {
         @SuppressWarnings("unchecked")
         PoolEntry<C> e = (PoolEntry<C>) local.lastLeased;
         if (e == null || e.connection != connection || e.state() != PoolEntry.LEASED) {
             e = slots.table().find(connection);
             if (e == null || e.state() != PoolEntry.LEASED) {
-                throw new IllegalStateException("pool " + name + " has not leased out this connection");
+                return null;
             }
         }
         return e;
