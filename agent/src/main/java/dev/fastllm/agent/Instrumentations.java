@@ -1,5 +1,6 @@
 package dev.fastllm.agent;
 
+import dev.fastllm.agent.gateway.GatewayPoolInstrumentation;
 import dev.fastllm.agent.gateway.GatewayTokensInstrumentation;
 
 import java.util.ArrayList;
@@ -18,6 +19,7 @@ public final class Instrumentations {
         List<PointInstrumentation> all = new ArrayList<>();
         // demo-gateway (dev.fastllm.agent.gateway)
         all.add(new GatewayTokensInstrumentation());
+        all.add(new GatewayPoolInstrumentation());
         return all;
     }
 }
