@@ -150,11 +150,13 @@ public final class FastPool<C> implements AutoCloseable {
         int evicted = 0;
         for (PoolEntry<C> e : slots.table().entries) {
             if (e.state() == PoolEntry.IDLE && e.claim(PoolEntry.IDLE, PoolEntry.RESERVED)) {
-                if (now - e.idleSince >= idleTimeoutNanos || !connector.isUsable(e.connection)) {
+                if (now - e.idleSince >= idleTimeoutNanos) {
                     slots.retire(e);
                     evicted++;
-                } else {
+                } else if (keepIfUsable(e)) {
                     e.set(PoolEntry.IDLE);
+                } else {
+                    evicted++;
                 }
             }
         }
@@ -165,12 +167,8 @@ public final class FastPool<C> implements AutoCloseable {
     /** Closes idle connections that are no longer usable (call it when a connection closes). */
     public void purgeUnusable() {
         for (PoolEntry<C> e : slots.table().entries) {
-            if (e.state() == PoolEntry.IDLE && e.claim(PoolEntry.IDLE, PoolEntry.RESERVED)) {
-                if (!connector.isUsable(e.connection)) {
-                    slots.retire(e);
-                } else {
-                    e.set(PoolEntry.IDLE);
-                }
+            if (e.state() == PoolEntry.IDLE && e.claim(PoolEntry.IDLE, PoolEntry.RESERVED) && keepIfUsable(e)) {
+                e.set(PoolEntry.IDLE);
             }
         }
         afterPutBack();
@@ -207,11 +205,8 @@ public final class FastPool<C> implements AutoCloseable {
         Object o;
         while ((o = local.pop()) != null) {
             PoolEntry<C> e = (PoolEntry<C>) o;
-            if (e.state() == PoolEntry.IDLE && e.claim(PoolEntry.IDLE, PoolEntry.LEASED)) {
-                if (connector.isUsable(e.connection)) {
-                    return e;
-                }
-                slots.retire(e);
+            if (e.state() == PoolEntry.IDLE && e.claim(PoolEntry.IDLE, PoolEntry.LEASED) && keepIfUsable(e)) {
+                return e;
             }
         }
         return null;
@@ -220,14 +215,28 @@ public final class FastPool<C> implements AutoCloseable {
     /** Claims any usable idle entry; dead ones met on the way are closed. */
     private PoolEntry<C> claimShared() {
         for (PoolEntry<C> e : slots.table().entries) {
-            if (e.state() == PoolEntry.IDLE && e.claim(PoolEntry.IDLE, PoolEntry.LEASED)) {
-                if (connector.isUsable(e.connection)) {
-                    return e;
-                }
-                slots.retire(e);
+            if (e.state() == PoolEntry.IDLE && e.claim(PoolEntry.IDLE, PoolEntry.LEASED) && keepIfUsable(e)) {
+                return e;
             }
         }
         return null;
+    }
+
+    /**
+     * Checks an entry its caller has claimed: true if its connection is usable; otherwise the entry is closed
+     * and forgotten. A check that throws closes it too before the throw goes on, so a connector's exception
+     * never strands a claimed entry (the slot stays counted, the connection is handed out to nobody).
+     */
+    private boolean keepIfUsable(PoolEntry<C> e) {
+        boolean usable = false;
+        try {
+            usable = connector.isUsable(e.connection);
+            return usable;
+        } finally {
+            if (!usable) {
+                slots.retire(e);
+            }
+        }
     }
 
     private void handOff(PoolEntry<C> e, ThreadStack local) {
