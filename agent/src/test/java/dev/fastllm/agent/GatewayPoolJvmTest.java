@@ -1,15 +1,24 @@
 package dev.fastllm.agent;
 
+import dev.fastllm.agent.apps.PoolShapeApp;
+import net.bytebuddy.ByteBuddy;
+import net.bytebuddy.description.modifier.Visibility;
+import net.bytebuddy.dynamic.DynamicType;
+import net.bytebuddy.implementation.FixedValue;
+import net.bytebuddy.implementation.MethodCall;
+import net.bytebuddy.implementation.StubMethod;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import javax.management.Attribute;
 import javax.management.ObjectName;
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -192,6 +201,36 @@ class GatewayPoolJvmTest {
             assertEquals(fastBefore, (Long) jmx.server.getAttribute(pool, "FastCalls"), "off: nothing left on the twin");
             assertTrue(fastBefore > 0);
             assertEveryLeaseReturned(g);
+        }
+    }
+
+    /**
+     * A ConnectionPool with all six methods but none of the fields the twin is built from: reported once and
+     * left alone (its acquire answers as written).
+     */
+    @Test
+    void aPoolWithoutTheFieldsTheTwinNeedsIsReportedAndLeftAlone() throws Exception {
+        Path dir = Path.of("target", "pool-shape-app").toAbsolutePath();
+        String target = "dev.fastllm.gateway.upstream.ConnectionPool";
+        DynamicType.Unloaded<?> stats = new ByteBuddy().subclass(Object.class).name(target + "$Stats").make();
+        new ByteBuddy().subclass(Object.class).name(target)
+                .defineMethod("acquire", CompletableFuture.class, Visibility.PUBLIC)
+                .intercept(MethodCall.invoke(CompletableFuture.class.getMethod("completedFuture", Object.class))
+                        .with("as written"))
+                .defineMethod("release", void.class, Visibility.PUBLIC).withParameters(Object.class, boolean.class)
+                .intercept(StubMethod.INSTANCE)
+                .defineMethod("evictIdle", int.class, Visibility.PUBLIC).intercept(FixedValue.value(0))
+                .defineMethod("purgeUnusable", void.class, Visibility.PUBLIC).intercept(StubMethod.INSTANCE)
+                .defineMethod("stats", stats.getTypeDescription(), Visibility.PUBLIC).intercept(FixedValue.nullValue())
+                .defineMethod("close", void.class, Visibility.PUBLIC).intercept(StubMethod.INSTANCE)
+                .make().include(stats).saveIn(dir.toFile());
+        try (ChildJvm jvm = ChildJvm.spec().agent(null).main(List.of(IsolationJvmTest.TEST_CLASSES, dir),
+                PoolShapeApp.class.getName()).start("pool-shape-app")) {
+            assertEquals(0, jvm.awaitExit(60_000), jvm.describe());
+            assertEquals("acquire() = as written\n", jvm.stdout());
+            assertEquals(List.of("[fast-llm] gateway.connection-pool: on (default), stateful, breaker closed, target "
+                    + target + " present but of an unsupported shape (no field java.lang.String name); left alone"),
+                    jvm.agentLines().stream().filter(l -> l.contains(POINT)).toList(), jvm.describe());
         }
     }
 }
