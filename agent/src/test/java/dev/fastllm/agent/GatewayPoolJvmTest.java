@@ -95,11 +95,16 @@ class GatewayPoolJvmTest {
 
     /** 320 chat completions from 8 threads; the wrong or failed answers, none expected. */
     static List<String> burst(GatewayProcess g, Runnable meanwhile) throws Exception {
+        return burst(g, 8, meanwhile);
+    }
+
+    /** {@code rounds} times 40 chat completions from 8 threads; the wrong or failed answers. */
+    static List<String> burst(GatewayProcess g, int rounds, Runnable meanwhile) throws Exception {
         List<String> texts = TokensScript.burstTexts();
         ExecutorService threads = Executors.newFixedThreadPool(8);
         try {
             List<Future<String>> answers = new ArrayList<>();
-            for (int round = 0; round < 8; round++) {
+            for (int round = 0; round < rounds; round++) {
                 for (int i = 0; i < texts.size(); i++) {
                     String text = texts.get((i * 7 + round * 3) % texts.size());
                     answers.add(threads.submit(() -> {
@@ -121,7 +126,7 @@ class GatewayPoolJvmTest {
                     wrong.add(String.valueOf(e.getCause()));
                 }
             }
-            assertEquals(320, answers.size());
+            assertEquals(rounds * texts.size(), answers.size());
             return wrong;
         } finally {
             threads.shutdownNow();
