@@ -33,6 +33,19 @@ public final class ConnectionPoolBridge {
         void closed(Object pool);
     }
 
+    /**
+     * The three calls of a pool's connector, the connector passed in: implemented by a class the agent
+     * generates next to the pool's class (direct calls the JIT inlines), so that the isolated twin calls the
+     * application's connector without naming its type.
+     */
+    public interface ConnectorCalls {
+        java.util.concurrent.CompletableFuture<?> connect(Object connector);
+
+        boolean isUsable(Object connector, Object connection);
+
+        void close(Object connector, Object connection);
+    }
+
     private static volatile Handle handle;
 
     private ConnectionPoolBridge() {

@@ -1,8 +1,15 @@
 package dev.fastllm.agent.gateway;
 
+import dev.fastllm.agent.bootstrap.ConnectionPoolBridge;
 import dev.fastllm.core.pool.Connector;
 import dev.fastllm.core.pool.FastPool;
 import dev.fastllm.core.pool.Refusals;
+
+import net.bytebuddy.ByteBuddy;
+import net.bytebuddy.dynamic.loading.ClassLoadingStrategy;
+import net.bytebuddy.dynamic.scaffold.TypeValidation;
+import net.bytebuddy.implementation.MethodCall;
+import net.bytebuddy.implementation.bytecode.assign.Assigner;
 
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
@@ -13,10 +20,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 
+import static net.bytebuddy.matcher.ElementMatchers.named;
+
 /**
  * Builds the twin of one demo-gateway {@code ConnectionPool} instance: an accel-core {@link FastPool} with
  * the pool's own name, limits, idle timeout and clock, over the pool's OWN {@code Connector} (called through
- * method handles: the agent's isolated part cannot name the application's types), failing futures with the
+ * a small class generated next to the pool's class, {@code ConnectionPool$FastLlmConnectorCalls}: the agent's
+ * isolated part cannot name the application's types), failing futures with the
  * pool's own {@code PoolExhaustedException} and {@code PoolClosedException}. One instance per pool class
  * (per class loader), set up once by reflection: private fields read through a private lookup.
  *
@@ -39,9 +49,7 @@ final class GatewayPoolTwins {
     private final VarHandle nanoClock;
     private final VarHandle lock;
     private final VarHandle closed;
-    private final MethodHandle connect;
-    private final MethodHandle isUsable;
-    private final MethodHandle close;
+    private final ConnectionPoolBridge.ConnectorCalls calls;
     private final Refusals refusals;
 
     private GatewayPoolTwins(Class<?> poolClass) throws ReflectiveOperationException {
@@ -57,12 +65,7 @@ final class GatewayPoolTwins {
         lock = in.findVarHandle(poolClass, "lock", ReentrantLock.class);
         closed = in.findVarHandle(poolClass, "closed", boolean.class);
         MethodHandles.Lookup pub = MethodHandles.publicLookup();
-        connect = pub.findVirtual(connectorType, "connect", MethodType.methodType(CompletableFuture.class))
-                .asType(MethodType.methodType(CompletableFuture.class, Object.class));
-        isUsable = pub.findVirtual(connectorType, "isUsable", MethodType.methodType(boolean.class, Object.class))
-                .asType(MethodType.methodType(boolean.class, Object.class, Object.class));
-        close = pub.findVirtual(connectorType, "close", MethodType.methodType(void.class, Object.class))
-                .asType(MethodType.methodType(void.class, Object.class, Object.class));
+        calls = connectorCalls(in, poolClass, connectorType);
         refusals = new OwnRefusals(exceptionMaker(pub, poolClass.getName() + EXHAUSTED, loader),
                 exceptionMaker(pub, poolClass.getName() + CLOSED, loader));
     }
@@ -78,6 +81,34 @@ final class GatewayPoolTwins {
         }
     };
 
+    /**
+     * Direct calls of the connector: a small class generated next to the pool's class (in its package, through
+     * the private lookup), implementing the bridge's {@code ConnectorCalls} with plain interface calls. Method
+     * handles held in a field cannot be inlined; these calls can. If the class cannot be defined there (a
+     * sealed package, say), method handles serve instead.
+     */
+    private static ConnectionPoolBridge.ConnectorCalls connectorCalls(MethodHandles.Lookup in, Class<?> poolClass,
+                                                                     Class<?> connectorType)
+            throws ReflectiveOperationException {
+        try {
+            Class<?> generated = new ByteBuddy().with(TypeValidation.DISABLED)
+                    .subclass(Object.class).implement(ConnectionPoolBridge.ConnectorCalls.class)
+                    .name(poolClass.getName() + "$FastLlmConnectorCalls")
+                    .method(named("connect")).intercept(MethodCall.invoke(connectorType.getMethod("connect"))
+                            .onArgument(0).withAssigner(Assigner.DEFAULT, Assigner.Typing.DYNAMIC))
+                    .method(named("isUsable")).intercept(MethodCall.invoke(connectorType.getMethod("isUsable",
+                            Object.class)).onArgument(0).withArgument(1)
+                            .withAssigner(Assigner.DEFAULT, Assigner.Typing.DYNAMIC))
+                    .method(named("close")).intercept(MethodCall.invoke(connectorType.getMethod("close",
+                            Object.class)).onArgument(0).withArgument(1)
+                            .withAssigner(Assigner.DEFAULT, Assigner.Typing.DYNAMIC))
+                    .make().load(poolClass.getClassLoader(), ClassLoadingStrategy.UsingLookup.of(in)).getLoaded();
+            return (ConnectionPoolBridge.ConnectorCalls) generated.getConstructor().newInstance();
+        } catch (RuntimeException | LinkageError e) {
+            return new HandleCalls(connectorType);
+        }
+    }
+
     /** The factory for {@code pool}'s class; throws if that class is not of the shape the point rewrites. */
     static GatewayPoolTwins of(Object pool) {
         return BY_CLASS.get(pool.getClass());
@@ -85,9 +116,14 @@ final class GatewayPoolTwins {
 
     /** A new, empty twin of {@code pool}: same name, limits, clock and connector. */
     FastPool<Object> newTwin(Object pool) {
-        return new FastPool<>((String) name.get(pool), new OwnConnector(this, connector.get(pool)),
+        return new FastPool<>((String) name.get(pool), new OwnConnector(calls, connector.get(pool)),
                 (int) maxConnections.get(pool), (int) maxPending.get(pool), (long) idleTimeoutNanos.get(pool),
                 (LongSupplier) nanoClock.get(pool), refusals);
+    }
+
+    /** How the twins of this pool class call the connector (for tests). */
+    ConnectionPoolBridge.ConnectorCalls calls() {
+        return calls;
     }
 
     /** The lock guarding the original's state. */
@@ -115,10 +151,10 @@ final class GatewayPoolTwins {
 
     /** The pool's own connector, held weakly, seen as accel-core's {@link Connector}. */
     private static final class OwnConnector implements Connector<Object> {
-        private final GatewayPoolTwins calls;
+        private final ConnectionPoolBridge.ConnectorCalls calls;
         private final WeakReference<Object> target;
 
-        OwnConnector(GatewayPoolTwins calls, Object target) {
+        OwnConnector(ConnectionPoolBridge.ConnectorCalls calls, Object target) {
             this.calls = calls;
             this.target = new WeakReference<>(target);
         }
@@ -130,31 +166,62 @@ final class GatewayPoolTwins {
             if (c == null) {
                 return CompletableFuture.failedFuture(new IllegalStateException("the pool is gone"));
             }
-            try {
-                return (CompletableFuture<Object>) calls.connect.invokeExact(c);
-            } catch (Throwable t) {
-                throw rethrow(t);
-            }
+            return (CompletableFuture<Object>) calls.connect(c);
         }
 
         @Override
         public boolean isUsable(Object connection) {
             Object c = target.get();
+            return c != null && calls.isUsable(c, connection);
+        }
+
+        @Override
+        public void close(Object connection) {
+            Object c = target.get();
+            if (c != null) {
+                calls.close(c, connection);
+            }
+        }
+    }
+
+    /** The connector's calls through method handles: where no class can be generated next to the pool. */
+    static final class HandleCalls implements ConnectionPoolBridge.ConnectorCalls {
+        private final MethodHandle connect;
+        private final MethodHandle isUsable;
+        private final MethodHandle close;
+
+        HandleCalls(Class<?> connectorType) throws ReflectiveOperationException {
+            MethodHandles.Lookup pub = MethodHandles.publicLookup();
+            connect = pub.findVirtual(connectorType, "connect", MethodType.methodType(CompletableFuture.class))
+                    .asType(MethodType.methodType(CompletableFuture.class, Object.class));
+            isUsable = pub.findVirtual(connectorType, "isUsable", MethodType.methodType(boolean.class, Object.class))
+                    .asType(MethodType.methodType(boolean.class, Object.class, Object.class));
+            close = pub.findVirtual(connectorType, "close", MethodType.methodType(void.class, Object.class))
+                    .asType(MethodType.methodType(void.class, Object.class, Object.class));
+        }
+
+        @Override
+        public CompletableFuture<?> connect(Object connector) {
             try {
-                return c != null && (boolean) calls.isUsable.invokeExact(c, connection);
+                return (CompletableFuture<?>) connect.invokeExact(connector);
             } catch (Throwable t) {
                 throw rethrow(t);
             }
         }
 
         @Override
-        public void close(Object connection) {
-            Object c = target.get();
-            if (c == null) {
-                return;
-            }
+        public boolean isUsable(Object connector, Object connection) {
             try {
-                calls.close.invokeExact(c, connection);
+                return (boolean) isUsable.invokeExact(connector, connection);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        @Override
+        public void close(Object connector, Object connection) {
+            try {
+                close.invokeExact(connector, connection);
             } catch (Throwable t) {
                 throw rethrow(t);
             }

@@ -1,5 +1,6 @@
 package dev.fastllm.agent.gateway;
 
+import dev.fastllm.agent.bootstrap.ConnectionPoolBridge;
 import dev.fastllm.agent.gateway.PoolFixture.Conn;
 import dev.fastllm.agent.gateway.PoolFixture.Mode;
 import dev.fastllm.agent.gateway.PoolFixture.Rewritten;
@@ -255,6 +256,22 @@ class GatewayPoolOwnershipTest {
         }
         for (Conn c : rw.connector.all) {
             assertTrue(c.closes.get() <= 1);
+        }
+    }
+
+    @Test
+    void theConnectorIsCalledThroughAClassGeneratedNextToThePoolOrThroughMethodHandles() throws Exception {
+        Rewritten rw = pool(1, 0);
+        Class<?> generated = GatewayPoolTwins.of(rw.pool).calls().getClass();
+        assertEquals(ConnectionPool.class.getName() + "$FastLlmConnectorCalls", generated.getName());
+        assertSame(ConnectionPool.class.getClassLoader(), generated.getClassLoader());
+        for (ConnectionPoolBridge.ConnectorCalls calls : List.of(GatewayPoolTwins.of(rw.pool).calls(),
+                new GatewayPoolTwins.HandleCalls(ConnectionPool.Connector.class))) {
+            Conn c = (Conn) calls.connect(rw.connector).join();
+            assertTrue(calls.isUsable(rw.connector, c));
+            calls.close(rw.connector, c);
+            assertEquals(1, c.closes.get());
+            assertFalse(calls.isUsable(rw.connector, c));
         }
     }
 }
