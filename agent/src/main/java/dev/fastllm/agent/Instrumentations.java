@@ -1,6 +1,7 @@
 package dev.fastllm.agent;
 
 import dev.fastllm.agent.gateway.GatewayLimiterInstrumentation;
+import dev.fastllm.agent.gateway.GatewayPoolInstrumentation;
 import dev.fastllm.agent.gateway.GatewayRoutingInstrumentation;
 import dev.fastllm.agent.gateway.GatewayTokensInstrumentation;
 
@@ -22,6 +23,7 @@ public final class Instrumentations {
         all.add(new GatewayTokensInstrumentation());
         all.add(new GatewayLimiterInstrumentation());
         all.add(new GatewayRoutingInstrumentation());
+        all.add(new GatewayPoolInstrumentation());
         return all;
     }
 }

@@ -25,7 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class AllPointsJvmTest {
 
     /** Every point the agent has for the demo gateway. */
-    static final List<String> POINTS = List.of("gateway.tokens", "gateway.rate-limiter", "gateway.routing");
+    static final List<String> POINTS = List.of("gateway.tokens", "gateway.rate-limiter", "gateway.connection-pool",
+            "gateway.routing");
 
     static ChildJvm mock;
     static Path config;

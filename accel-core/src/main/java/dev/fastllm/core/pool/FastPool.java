@@ -124,17 +124,39 @@ public final class FastPool<C> implements AutoCloseable {
         drain();
     }
 
+    /**
+     * {@link #release} if this pool has {@code connection} leased out; otherwise does nothing and answers
+     * false. For a caller that holds leases of this pool and of another one and must give each back to the
+     * pool that leased it, with one lookup.
+     */
+    public boolean releaseIfLeased(C connection, boolean reusable) {
+        ThreadStack local = stacks.get();
+        PoolEntry<C> e = leasedEntryOrNull(local, connection);
+        if (e == null) {
+            return false;
+        }
+        if (reusable && connector.isUsable(connection)) {
+            handOff(e, local);
+        } else {
+            slots.retire(e);
+            drain();
+        }
+        return true;
+    }
+
     /** Closes idle connections unused for at least the idle timeout, and dead ones. Returns how many. */
     public int evictIdle() {
         long now = nanoClock.getAsLong();
         int evicted = 0;
         for (PoolEntry<C> e : slots.table().entries) {
             if (e.state() == PoolEntry.IDLE && e.claim(PoolEntry.IDLE, PoolEntry.RESERVED)) {
-                if (now - e.idleSince >= idleTimeoutNanos || !connector.isUsable(e.connection)) {
+                if (now - e.idleSince >= idleTimeoutNanos) {
                     slots.retire(e);
                     evicted++;
-                } else {
+                } else if (keepIfUsable(e)) {
                     e.set(PoolEntry.IDLE);
+                } else {
+                    evicted++;
                 }
             }
         }
@@ -145,12 +167,8 @@ public final class FastPool<C> implements AutoCloseable {
     /** Closes idle connections that are no longer usable (call it when a connection closes). */
     public void purgeUnusable() {
         for (PoolEntry<C> e : slots.table().entries) {
-            if (e.state() == PoolEntry.IDLE && e.claim(PoolEntry.IDLE, PoolEntry.RESERVED)) {
-                if (!connector.isUsable(e.connection)) {
-                    slots.retire(e);
-                } else {
-                    e.set(PoolEntry.IDLE);
-                }
+            if (e.state() == PoolEntry.IDLE && e.claim(PoolEntry.IDLE, PoolEntry.RESERVED) && keepIfUsable(e)) {
+                e.set(PoolEntry.IDLE);
             }
         }
         afterPutBack();
@@ -187,11 +205,8 @@ public final class FastPool<C> implements AutoCloseable {
         Object o;
         while ((o = local.pop()) != null) {
             PoolEntry<C> e = (PoolEntry<C>) o;
-            if (e.state() == PoolEntry.IDLE && e.claim(PoolEntry.IDLE, PoolEntry.LEASED)) {
-                if (connector.isUsable(e.connection)) {
-                    return e;
-                }
-                slots.retire(e);
+            if (e.state() == PoolEntry.IDLE && e.claim(PoolEntry.IDLE, PoolEntry.LEASED) && keepIfUsable(e)) {
+                return e;
             }
         }
         return null;
@@ -200,14 +215,28 @@ public final class FastPool<C> implements AutoCloseable {
     /** Claims any usable idle entry; dead ones met on the way are closed. */
     private PoolEntry<C> claimShared() {
         for (PoolEntry<C> e : slots.table().entries) {
-            if (e.state() == PoolEntry.IDLE && e.claim(PoolEntry.IDLE, PoolEntry.LEASED)) {
-                if (connector.isUsable(e.connection)) {
-                    return e;
-                }
-                slots.retire(e);
+            if (e.state() == PoolEntry.IDLE && e.claim(PoolEntry.IDLE, PoolEntry.LEASED) && keepIfUsable(e)) {
+                return e;
             }
         }
         return null;
+    }
+
+    /**
+     * Checks an entry its caller has claimed: true if its connection is usable; otherwise the entry is closed
+     * and forgotten. A check that throws closes it too before the throw goes on, so a connector's exception
+     * never strands a claimed entry (the slot stays counted, the connection is handed out to nobody).
+     */
+    private boolean keepIfUsable(PoolEntry<C> e) {
+        boolean usable = false;
+        try {
+            usable = connector.isUsable(e.connection);
+            return usable;
+        } finally {
+            if (!usable) {
+                slots.retire(e);
+            }
+        }
     }
 
     private void handOff(PoolEntry<C> e, ThreadStack local) {
@@ -322,12 +351,21 @@ public final class FastPool<C> implements AutoCloseable {
     }
 
     private PoolEntry<C> leasedEntry(ThreadStack local, C connection) {
+        PoolEntry<C> e = leasedEntryOrNull(local, connection);
+        if (e == null) {
+            throw new IllegalStateException("pool " + name + " has not leased out this connection");
+        }
+        return e;
+    }
+
+    /** The entry of {@code connection} if this pool has it leased out, else null. */
+    private PoolEntry<C> leasedEntryOrNull(ThreadStack local, Object connection) {
         @SuppressWarnings("unchecked")
         PoolEntry<C> e = (PoolEntry<C>) local.lastLeased;
         if (e == null || e.connection != connection || e.state() != PoolEntry.LEASED) {
             e = slots.table().find(connection);
             if (e == null || e.state() != PoolEntry.LEASED) {
-                throw new IllegalStateException("pool " + name + " has not leased out this connection");
+                return null;
             }
         }
         return e;

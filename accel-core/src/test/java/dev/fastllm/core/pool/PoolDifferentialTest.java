@@ -78,7 +78,11 @@ class PoolDifferentialTest {
         FastPool<Conn> p = new FastPool<>("p", connector, max, pending, IDLE_TIMEOUT, clock::get, gatewayTypes);
         return new Pool() {
             public CompletableFuture<Conn> acquire() { return p.acquire(); }
-            public void release(Conn c, boolean reusable) { p.release(c, reusable); }
+            public void release(Conn c, boolean reusable) {
+                if (!p.releaseIfLeased(c, reusable)) {
+                    throw new AssertionError("the twin did not know its own lease " + c);
+                }
+            }
             public int evictIdle() { return p.evictIdle(); }
             public void purgeUnusable() { p.purgeUnusable(); }
             public String stats() { return p.stats().toString(); }

@@ -1,0 +1,72 @@
+package dev.fastllm.core.pool;
+
+import dev.fastllm.core.pool.FakeConnector.Conn;
+import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A connector whose usability check throws: the connection checked is closed, and no slot is lost. */
+class ThrowingCheckTest {
+
+    /** A FakeConnector whose isUsable throws once each time {@link #fail} is set. */
+    static final class Throwing implements Connector<Conn> {
+        final FakeConnector fake = new FakeConnector();
+        final AtomicBoolean fail = new AtomicBoolean();
+
+        @Override
+        public CompletableFuture<Conn> connect() {
+            return fake.connect();
+        }
+
+        @Override
+        public boolean isUsable(Conn c) {
+            if (fail.getAndSet(false)) {
+                throw new IllegalStateException("check failed");
+            }
+            return fake.isUsable(c);
+        }
+
+        @Override
+        public void close(Conn c) {
+            fake.close(c);
+        }
+    }
+
+    @Test
+    void aThrowingCheckOnReuseClosesThatConnectionAndKeepsTheSlot() {
+        Throwing connector = new Throwing();
+        FastPool<Conn> pool = new FastPool<>("p", connector, 1, 0, 1_000, () -> 0L);
+        Conn first = pool.acquire().join();
+        pool.release(first, true);
+        connector.fail.set(true);
+        assertThrows(IllegalStateException.class, pool::acquire);
+        assertTrue(first.closedByPool);
+        assertEquals(new PoolStats(0, 0, 0, 0, 1, 1, 1), pool.stats());
+        Conn second = pool.acquire().join();
+        assertNotSame(first, second);
+        assertEquals(new PoolStats(1, 0, 0, 0, 1, 2, 1), pool.stats());
+    }
+
+    @Test
+    void aThrowingCheckInEvictionOrPurgeClosesThatConnection() {
+        Throwing connector = new Throwing();
+        FastPool<Conn> pool = new FastPool<>("p", connector, 2, 0, 1_000, () -> 0L);
+        Conn a = pool.acquire().join();
+        Conn b = pool.acquire().join();
+        pool.release(a, true);
+        pool.release(b, true);
+        connector.fail.set(true);
+        assertThrows(IllegalStateException.class, pool::evictIdle);
+        assertEquals(new PoolStats(0, 1, 0, 0, 2, 2, 1), pool.stats());
+        connector.fail.set(true);
+        assertThrows(IllegalStateException.class, pool::purgeUnusable);
+        assertEquals(new PoolStats(0, 0, 0, 0, 2, 2, 2), pool.stats());
+        assertTrue(a.closedByPool && b.closedByPool);
+    }
+}
