@@ -1,6 +1,7 @@
 package dev.fastllm.agent;
 
 import dev.fastllm.agent.gateway.GatewayTokensInstrumentation;
+import dev.fastllm.agent.jtokkit.JTokkitTokensInstrumentation;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +19,8 @@ public final class Instrumentations {
         List<PointInstrumentation> all = new ArrayList<>();
         // demo-gateway (dev.fastllm.agent.gateway)
         all.add(new GatewayTokensInstrumentation());
+        // JTokkit (dev.fastllm.agent.jtokkit)
+        all.add(new JTokkitTokensInstrumentation());
         return all;
     }
 }
