@@ -1,8 +1,8 @@
 package dev.fastllm.agent.bootstrap;
 
 /**
- * Bridge of point {@code jtokkit.tokens}: the methods of JTokkit's {@code GptBytePairEncoding} (the class of
- * every encoding JTokkit builds). Counts travel as a {@link CallState} {@code long}, as in
+ * Bridge of point {@code jtokkit.tokens}: the counting, encoding and decoding methods of JTokkit's
+ * {@code GptBytePairEncoding} (the class of every encoding JTokkit builds). Counts travel as a {@link CallState} {@code long}, as in
  * {@link GatewayTokensBridge}; methods returning an object get from {@link #call} null (run the original, nothing
  * to do after it), the fast answer itself (skip the original, return it), or a {@link PendingCall} (run the
  * original, then {@link #exit}). The encoding instance and JTokkit's own lists are passed as {@code Object}:
@@ -10,18 +10,12 @@ package dev.fastllm.agent.bootstrap;
  */
 public final class JTokkitTokensBridge {
 
-    /** {@code IntArrayList encode(String)}. */
+    /** {@code EncodingResult encode(String, int)}, which {@code encode(String)} calls. */
     public static final int ENCODE = 0;
-    /** {@code IntArrayList encodeOrdinary(String)}. */
+    /** {@code EncodingResult encodeOrdinary(String, int)}, which {@code encodeOrdinary(String)} calls. */
     public static final int ENCODE_ORDINARY = 1;
-    /** {@code EncodingResult encode(String, int)}. */
-    public static final int ENCODE_LIMITED = 2;
-    /** {@code EncodingResult encodeOrdinary(String, int)}. */
-    public static final int ENCODE_ORDINARY_LIMITED = 3;
-    /** {@code String decode(IntArrayList)}. */
-    public static final int DECODE = 4;
-    /** {@code byte[] decodeBytes(IntArrayList)}. */
-    public static final int DECODE_BYTES = 5;
+    /** {@code byte[] decodeBytes(IntArrayList)}, which {@code decode} calls. */
+    public static final int DECODE_BYTES = 2;
 
     /** The isolated part's side: decides, runs the fast path, reports. Implementations never throw. */
     public interface Handle {

@@ -9,20 +9,19 @@ import dev.fastllm.fallback.Point;
 
 import java.util.Arrays;
 
-import static dev.fastllm.agent.bootstrap.JTokkitTokensBridge.DECODE;
 import static dev.fastllm.agent.bootstrap.JTokkitTokensBridge.DECODE_BYTES;
 import static dev.fastllm.agent.bootstrap.JTokkitTokensBridge.ENCODE;
-import static dev.fastllm.agent.bootstrap.JTokkitTokensBridge.ENCODE_LIMITED;
 import static dev.fastllm.agent.bootstrap.JTokkitTokensBridge.ENCODE_ORDINARY;
-import static dev.fastllm.agent.bootstrap.JTokkitTokensBridge.ENCODE_ORDINARY_LIMITED;
 
 /**
  * The fast path of {@code jtokkit.tokens}: accel-core's {@link Tokenizer} answers JTokkit's
  * {@code cl100k_base} and {@code o200k_base} instances ({@link JTokkitEncodings} says which those are), with
- * JTokkit's own result types ({@link JTokkitTypes}). It declines, so that the original answers, for every other
- * encoding and wherever JTokkit's answer is an exception: special-token text given to {@code encode} or
- * {@code countTokens}, null text to the encode methods, a null or unknown-id list to the decode methods, and a
- * list of a class other than JTokkit's own.
+ * JTokkit's own result types ({@link JTokkitTypes}). {@code encode(String)}, {@code encodeOrdinary(String)}
+ * and {@code decode} are answered through the methods they call ({@code encode(String, int)} with no limit,
+ * {@code decodeBytes}), so each public call is decided once. It declines, so that the original answers, for
+ * every other encoding and wherever JTokkit's answer is an exception: special-token text given to
+ * {@code encode} or {@code countTokens}, null text to the encode methods (JTokkit answers its own empty
+ * result), a null or unknown-id list to {@code decodeBytes}, and a list of a class other than JTokkit's own.
  *
  * <p>Follows fallback's explicit dispatch: decide, inject a fault, run, report; a Throwable of the fast path
  * becomes a fallback to the original on the same call. Never throws to the bridge.
@@ -130,8 +129,7 @@ final class JTokkitTokensFastPath implements JTokkitTokensBridge.Handle {
     }
 
     /**
-     * The answer in JDK types ({@code int[]}, {@link EncodedText}, {@code String}, {@code byte[]}), or null where
-     * the original must answer.
+     * The answer in JDK types ({@link EncodedText} or {@code byte[]}), or null where the original must answer.
      */
     static Object answer(int method, JTokkitEncodings.Known known, String text, int maxTokens, Object tokens)
             throws Throwable {
@@ -141,44 +139,30 @@ final class JTokkitTokensFastPath implements JTokkitTokensBridge.Handle {
         }
         switch (method) {
             case ENCODE:
-                return text == null || tokenizer.containsSpecialToken(text) ? null : tokenizer.encode(text);
-            case ENCODE_ORDINARY:
-                return text == null ? null : tokenizer.encodeOrdinary(text);
-            case ENCODE_LIMITED:
                 return text == null || tokenizer.containsSpecialToken(text) ? null : tokenizer.encode(text, maxTokens);
-            case ENCODE_ORDINARY_LIMITED:
+            case ENCODE_ORDINARY:
                 return text == null ? null : tokenizer.encodeOrdinary(text, maxTokens);
-            case DECODE:
             case DECODE_BYTES:
-                return decode(method, known, tokens);
+                return decodeBytes(known, tokens);
             default:
                 return null;
         }
     }
 
-    private static Object decode(int method, JTokkitEncodings.Known known, Object tokens) throws Throwable {
+    private static byte[] decodeBytes(JTokkitEncodings.Known known, Object tokens) throws Throwable {
         if (tokens == null || tokens.getClass() != known.types.listClass) {
             return null;
         }
         int[] ids = known.types.ids(tokens);
         try {
-            return method == DECODE ? known.tokenizer.decode(ids) : known.tokenizer.decodeBytes(ids);
+            return known.tokenizer.decodeBytes(ids);
         } catch (NullPointerException unknownId) {
             return null; // JTokkit throws its own NullPointerException for an id it does not know
         }
     }
 
     private static Object toJTokkit(int method, JTokkitTypes types, Object answer) throws Throwable {
-        switch (method) {
-            case ENCODE:
-            case ENCODE_ORDINARY:
-                return types.list((int[]) answer);
-            case ENCODE_LIMITED:
-            case ENCODE_ORDINARY_LIMITED:
-                return types.result((EncodedText) answer);
-            default:
-                return answer; // String and byte[] are JDK types
-        }
+        return method == DECODE_BYTES ? answer : types.result((EncodedText) answer);
     }
 
     @Override
@@ -201,18 +185,8 @@ final class JTokkitTokensFastPath implements JTokkitTokensBridge.Handle {
         if (original == null) {
             return false;
         }
-        switch (method) {
-            case ENCODE:
-            case ENCODE_ORDINARY:
-                return Arrays.equals((int[]) fast, types.ids(original));
-            case ENCODE_LIMITED:
-            case ENCODE_ORDINARY_LIMITED:
-                return types.sameResult((EncodedText) fast, original);
-            case DECODE_BYTES:
-                return Arrays.equals((byte[]) fast, (byte[]) original);
-            default:
-                return fast.equals(original);
-        }
+        return method == DECODE_BYTES ? Arrays.equals((byte[]) fast, (byte[]) original)
+                : types.sameResult((EncodedText) fast, original);
     }
 
     private void declined(int d, boolean fast) {

@@ -1,7 +1,6 @@
 package dev.fastllm.agent.jtokkit;
 
 import com.knuddels.jtokkit.api.EncodingResult;
-import com.knuddels.jtokkit.api.IntArrayList;
 import dev.fastllm.agent.PointInstrumentation;
 import dev.fastllm.agent.Rewrite;
 import dev.fastllm.agent.bootstrap.JTokkitTokensBridge;
@@ -25,7 +24,10 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 /**
  * Point {@code jtokkit.tokens}: the counting, encoding and decoding methods of JTokkit's
  * {@code GptBytePairEncoding}, the class (or, for cl100k_base, the superclass) of every encoding JTokkit builds,
- * answered by accel-core for the two encodings it reproduces ({@link JTokkitTokensFastPath}). Built and tested
+ * answered by accel-core for the two encodings it reproduces ({@link JTokkitTokensFastPath}). Five methods are
+ * rewritten: the two counts, the two limited encodings and {@code decodeBytes}; {@code encode(String)},
+ * {@code encodeOrdinary(String)} and {@code decode} call them, so every public method is answered and each call
+ * decided once. Built and tested
  * against JTokkit 1.1.0; a JTokkit whose {@code EncodingResult} has no {@code getLastProcessedCharacterIndex}
  * (1.0.0 and older) or whose encoding lacks the fields the identification reads is reported and left alone.
  * Pure: canary draws per call, shadow allowed.
@@ -62,32 +64,19 @@ public final class JTokkitTokensInstrumentation extends PointInstrumentation {
                 rewrite("countTokens", "int countTokens(String)", int.class, CountTokensAdvice.class),
                 rewrite("countTokensOrdinary", "int countTokensOrdinary(String)", int.class,
                         CountTokensOrdinaryAdvice.class),
-                rewrite("encode", "IntArrayList encode(String)", LIST, EncodeAdvice.class),
-                rewrite("encodeOrdinary", "IntArrayList encodeOrdinary(String)", LIST, EncodeOrdinaryAdvice.class),
-                limited("encode", "EncodingResult encode(String, int)", EncodeLimitedAdvice.class),
-                limited("encodeOrdinary", "EncodingResult encodeOrdinary(String, int)",
-                        EncodeOrdinaryLimitedAdvice.class),
-                decode("decode", "String decode(IntArrayList)", String.class, DecodeAdvice.class),
-                decode("decodeBytes", "byte[] decodeBytes(IntArrayList)", byte[].class, DecodeBytesAdvice.class));
+                limited("encode", "EncodingResult encode(String, int)", EncodeAdvice.class),
+                limited("encodeOrdinary", "EncodingResult encodeOrdinary(String, int)", EncodeOrdinaryAdvice.class),
+                new Rewrite(instance("decodeBytes").and(takesArguments(1)).and(takesArgument(0, named(LIST)))
+                        .and(returns(byte[].class)), "byte[] decodeBytes(IntArrayList)", DecodeBytesAdvice.class));
     }
 
     private static Rewrite rewrite(String name, String shape, Class<?> returned, Class<?> advice) {
         return new Rewrite(instance(name).and(takesArguments(String.class)).and(returns(returned)), shape, advice);
     }
 
-    private static Rewrite rewrite(String name, String shape, String returned, Class<?> advice) {
-        return new Rewrite(instance(name).and(takesArguments(String.class)).and(returns(named(returned))), shape,
-                advice);
-    }
-
     private static Rewrite limited(String name, String shape, Class<?> advice) {
         return new Rewrite(instance(name).and(takesArguments(String.class, int.class)).and(returns(named(RESULT))),
                 shape, advice);
-    }
-
-    private static Rewrite decode(String name, String shape, Class<?> returned, Class<?> advice) {
-        return new Rewrite(instance(name).and(takesArguments(1)).and(takesArgument(0, named(LIST)))
-                .and(returns(returned)), shape, advice);
     }
 
     private static ElementMatcher.Junction<MethodDescription> instance(String name) {
@@ -161,14 +150,15 @@ public final class JTokkitTokensInstrumentation extends PointInstrumentation {
 
         @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class)
         static boolean enter(@Advice.This Object self, @Advice.Argument(0) String text,
-                             @Advice.Local("call") Object call) {
-            call = JTokkitTokensBridge.call(JTokkitTokensBridge.ENCODE, self, text, 0, null);
+                             @Advice.Argument(1) int maxTokens, @Advice.Local("call") Object call) {
+            call = JTokkitTokensBridge.call(JTokkitTokensBridge.ENCODE, self, text, maxTokens, null);
             return JTokkitTokensBridge.answered(call);
         }
 
         @Advice.OnMethodExit
-        static void exit(@Advice.Local("call") Object call, @Advice.Return(readOnly = false) IntArrayList ids) {
-            ids = (IntArrayList) JTokkitTokensBridge.exit(call, ids);
+        static void exit(@Advice.Local("call") Object call,
+                         @Advice.Return(readOnly = false) EncodingResult result) {
+            result = (EncodingResult) JTokkitTokensBridge.exit(call, result);
         }
     }
 
@@ -178,25 +168,8 @@ public final class JTokkitTokensInstrumentation extends PointInstrumentation {
 
         @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class)
         static boolean enter(@Advice.This Object self, @Advice.Argument(0) String text,
-                             @Advice.Local("call") Object call) {
-            call = JTokkitTokensBridge.call(JTokkitTokensBridge.ENCODE_ORDINARY, self, text, 0, null);
-            return JTokkitTokensBridge.answered(call);
-        }
-
-        @Advice.OnMethodExit
-        static void exit(@Advice.Local("call") Object call, @Advice.Return(readOnly = false) IntArrayList ids) {
-            ids = (IntArrayList) JTokkitTokensBridge.exit(call, ids);
-        }
-    }
-
-    static final class EncodeLimitedAdvice {
-        private EncodeLimitedAdvice() {
-        }
-
-        @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class)
-        static boolean enter(@Advice.This Object self, @Advice.Argument(0) String text,
                              @Advice.Argument(1) int maxTokens, @Advice.Local("call") Object call) {
-            call = JTokkitTokensBridge.call(JTokkitTokensBridge.ENCODE_LIMITED, self, text, maxTokens, null);
+            call = JTokkitTokensBridge.call(JTokkitTokensBridge.ENCODE_ORDINARY, self, text, maxTokens, null);
             return JTokkitTokensBridge.answered(call);
         }
 
@@ -204,41 +177,6 @@ public final class JTokkitTokensInstrumentation extends PointInstrumentation {
         static void exit(@Advice.Local("call") Object call,
                          @Advice.Return(readOnly = false) EncodingResult result) {
             result = (EncodingResult) JTokkitTokensBridge.exit(call, result);
-        }
-    }
-
-    static final class EncodeOrdinaryLimitedAdvice {
-        private EncodeOrdinaryLimitedAdvice() {
-        }
-
-        @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class)
-        static boolean enter(@Advice.This Object self, @Advice.Argument(0) String text,
-                             @Advice.Argument(1) int maxTokens, @Advice.Local("call") Object call) {
-            call = JTokkitTokensBridge.call(JTokkitTokensBridge.ENCODE_ORDINARY_LIMITED, self, text, maxTokens, null);
-            return JTokkitTokensBridge.answered(call);
-        }
-
-        @Advice.OnMethodExit
-        static void exit(@Advice.Local("call") Object call,
-                         @Advice.Return(readOnly = false) EncodingResult result) {
-            result = (EncodingResult) JTokkitTokensBridge.exit(call, result);
-        }
-    }
-
-    static final class DecodeAdvice {
-        private DecodeAdvice() {
-        }
-
-        @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class)
-        static boolean enter(@Advice.This Object self, @Advice.Argument(0) Object tokens,
-                             @Advice.Local("call") Object call) {
-            call = JTokkitTokensBridge.call(JTokkitTokensBridge.DECODE, self, null, 0, tokens);
-            return JTokkitTokensBridge.answered(call);
-        }
-
-        @Advice.OnMethodExit
-        static void exit(@Advice.Local("call") Object call, @Advice.Return(readOnly = false) String text) {
-            text = (String) JTokkitTokensBridge.exit(call, text);
         }
     }
 
