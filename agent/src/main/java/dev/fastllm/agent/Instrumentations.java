@@ -1,6 +1,7 @@
 package dev.fastllm.agent;
 
 import dev.fastllm.agent.gateway.GatewayTokensInstrumentation;
+import dev.fastllm.agent.jtokkit.JTokkitRegistryInstrumentation;
 import dev.fastllm.agent.jtokkit.JTokkitTokensInstrumentation;
 
 import java.util.ArrayList;
@@ -21,6 +22,7 @@ public final class Instrumentations {
         all.add(new GatewayTokensInstrumentation());
         // JTokkit (dev.fastllm.agent.jtokkit)
         all.add(new JTokkitTokensInstrumentation());
+        all.add(new JTokkitRegistryInstrumentation());
         return all;
     }
 }

@@ -14,11 +14,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Point jtokkit.tokens with the real agent jar and the real JTokkit 1.1.0 in a child JVM ({@link JTokkitApp}):
+ * Points jtokkit.tokens and jtokkit-registry.tokens with the real agent jar and the real JTokkit 1.1.0 in a
+ * child JVM ({@link JTokkitApp}):
  * every answer of every method equals JTokkit's own without the agent, with the point on, off, {@code canary:50},
  * {@code shadow:100} and with every fast call failing; in o200k_base and cl100k_base the calls that must decline
  * (special tokens where JTokkit throws) are exactly the fallbacks, and every p50k_base call declines; faults open
- * the breaker. JTokkit 1.0.0 is reported as of an
+ * the breaker. Registries share one instance of each encoding with jtokkit-registry.tokens on, and each builds
+ * its own when it is off, in shadow mode or failing. JTokkit 1.0.0 is reported as of an
  * unsupported shape and left alone.
  */
 class JTokkitJvmTest {
@@ -27,6 +29,9 @@ class JTokkitJvmTest {
     static final Path JTOKKIT = ChildJvm.TEST_APPS.resolve("jtokkit-" + System.getProperty("jtokkit.version") + ".jar");
     static final String APPLIED = "[fast-llm] jtokkit.tokens: on (default), pure, breaker closed, applied to "
             + "com.knuddels.jtokkit.GptBytePairEncoding#countTokens,countTokensOrdinary,encode,encodeOrdinary,decodeBytes";
+
+    static final String REGISTRY_APPLIED = "[fast-llm] jtokkit-registry.tokens: on (default), pure, breaker closed, "
+            + "applied to com.knuddels.jtokkit.EncodingFactory#cl100kBase,o200kBase,r50kBase,p50kBase,p50kEdit";
 
     static String plain;
     static long mustDecline;
@@ -38,8 +43,9 @@ class JTokkitJvmTest {
             assertEquals(0, jvm.awaitExit(60_000), jvm.describe());
             plain = jvm.stdout();
             mustDecline = number(jvm.stderr(), "app: calls the agent must decline (\\d+)");
+            assertTrue(jvm.stderr().contains("app: one o200k_base in two registries false"), jvm.describe());
         }
-        assertTrue(plain.lines().count() > 200, plain);
+        assertEquals(150, plain.lines().count(), plain);
         assertTrue(plain.contains("special: Encoding special tokens is not supported."), plain);
         assertEquals(5, mustDecline, "special-token texts: two in o200k_base, three in cl100k_base");
     }
@@ -57,8 +63,12 @@ class JTokkitJvmTest {
     }
 
     static long metric(String stderr, String name, String path) {
+        return metric(stderr, "jtokkit.tokens", name, path);
+    }
+
+    static long metric(String stderr, String point, String name, String path) {
         String labels = path == null ? "" : "path=\"" + path + "\",";
-        return number(stderr, "\nmetrics " + name + "\\{[^}]*" + Pattern.quote(labels + "point=\"jtokkit.tokens\"} ")
+        return number(stderr, "\nmetrics " + name + "\\{[^}]*" + Pattern.quote(labels + "point=\"" + point + "\"} ")
                 + "(\\d+)");
     }
 
@@ -72,10 +82,18 @@ class JTokkitJvmTest {
     void onAnswersEveryCallFastExceptThoseThatMustDecline() throws Exception {
         String err = withAgent("jtokkit-on", null);
         assertTrue(err.contains(APPLIED), err);
+        assertTrue(err.contains(REGISTRY_APPLIED), err);
+        // jtokkit-registry.tokens: five encodings built once (the lazy registry's o200k_base, then the four others of
+        // the first default registry), six handed out again (o200k_base to it, all five to the second one)
+        assertTrue(err.contains("app: one o200k_base in two registries true"), err);
+        assertEquals(6, metric(err, "jtokkit-registry.tokens", "fastllm_calls_total", "fast"), err);
+        assertEquals(5, metric(err, "jtokkit-registry.tokens", "fastllm_calls_total", "fallback"), err);
         assertEquals(mustDecline, metric(err, "fastllm_calls_total", "fallback"), err);
         assertEquals(mustDecline, metric(err, "fastllm_declines_total", null), err);
         assertEquals(0, metric(err, "fastllm_errors_total", null), err);
-        assertTrue(metric(err, "fastllm_calls_total", "fast") > 1000, err);
+        // 8 calls of rewritten methods per text, 6 for a special-token text (encode is never reached)
+        long texts = 2 * plain.lines().count() / 3;
+        assertEquals(8 * texts - 2 * mustDecline, metric(err, "fastllm_calls_total", "fast") + mustDecline, err);
         assertEquals(0, metric(err, "fastllm_calls_total", "original"), err);
         // p50k_base is not accel-core's: every call of it declined, none fast, none failed
         long fast = metric(err, "fastllm_calls_total", "fast");
@@ -87,25 +105,30 @@ class JTokkitJvmTest {
 
     @Test
     void offCanaryAndShadowGiveTheSameAnswers() throws Exception {
-        String off = withAgent("jtokkit-off", "jtokkit.tokens=off");
+        String off = withAgent("jtokkit-off", "jtokkit.tokens=off,jtokkit-registry.tokens=off");
         assertEquals(0, metric(off, "fastllm_calls_total", "fast"), off);
+        assertTrue(off.contains("app: one o200k_base in two registries false"), off);
         String canary = withAgent("jtokkit-canary", "tokens=canary:50");
         long fast = metric(canary, "fastllm_calls_total", "fast");
         long original = metric(canary, "fastllm_calls_total", "original");
-        assertTrue(fast > 300 && original > 300, canary);
-        String shadow = withAgent("jtokkit-shadow", "jtokkit.tokens=shadow:100");
-        assertTrue(metric(shadow, "fastllm_calls_total", "shadow") > 1000, shadow);
+        assertTrue(fast > 250 && original > 250, canary);
+        String shadow = withAgent("jtokkit-shadow", "tokens=shadow:100");
+        assertTrue(metric(shadow, "fastllm_calls_total", "shadow") > 800, shadow);
         assertEquals(0, metric(shadow, "fastllm_shadow_mismatches_total", null), shadow);
         assertEquals(0, metric(shadow, "fastllm_calls_total", "fast"), shadow);
+        assertEquals(11, metric(shadow, "jtokkit-registry.tokens", "fastllm_calls_total", "shadow"), shadow);
+        assertEquals(0, metric(shadow, "jtokkit-registry.tokens", "fastllm_shadow_mismatches_total", null), shadow);
     }
 
     @Test
     void everyFastCallFailingGivesTheSameAnswersAndOpensTheBreaker() throws Exception {
-        String err = withAgent("jtokkit-faults", "faults=jtokkit.tokens:1");
+        String err = withAgent("jtokkit-faults", "faults=jtokkit.tokens:1;jtokkit-registry.tokens:1");
         assertTrue(err.contains("faults injected at rate 1"), err);
         assertEquals(10, metric(err, "fastllm_errors_total", null), err);
         assertEquals(1, number(err, "metrics fastllm_breaker_state\\{[^}]*point=\"jtokkit.tokens\"} (\\d+)"), err);
         assertEquals(0, metric(err, "fastllm_calls_total", "fast"), err);
+        assertEquals(10, metric(err, "jtokkit-registry.tokens", "fastllm_errors_total", null), err);
+        assertTrue(err.contains("app: one o200k_base in two registries false"), err);
     }
 
     @Test
@@ -120,6 +143,9 @@ class JTokkitJvmTest {
             assertTrue(jvm.agentLines().contains("[fast-llm] jtokkit.tokens: on (default), pure, breaker closed, target "
                     + "com.knuddels.jtokkit.GptBytePairEncoding present but of an unsupported shape (EncodingResult "
                     + "has no getLastProcessedCharacterIndex: JTokkit before 1.1.0); left alone"), jvm.describe());
+            assertTrue(jvm.agentLines().contains("[fast-llm] jtokkit-registry.tokens: on (default), pure, breaker "
+                    + "closed, target com.knuddels.jtokkit.EncodingFactory present but of an unsupported shape (no method "
+                    + "static Encoding o200kBase() with a body); left alone"), jvm.describe());
         }
     }
 }

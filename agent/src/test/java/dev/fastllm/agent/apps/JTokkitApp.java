@@ -24,7 +24,7 @@ import java.util.zip.CRC32;
  * exception JTokkit threw); standard output must be the same with and without the agent, in every mode. On
  * standard error it prints how many calls of o200k_base and cl100k_base JTokkit answers with an exception (the
  * calls the agent must decline) and, given a metrics port, the agent's jtokkit metrics after those two encodings
- * and again after p50k_base.
+ * and again after p50k_base, and whether two registries hand out the same o200k_base object.
  * Usage: {@code JTokkitApp [metricsPort]}.
  */
 public final class JTokkitApp {
@@ -36,6 +36,9 @@ public final class JTokkitApp {
         EncodingRegistry full = Encodings.newDefaultEncodingRegistry();
         Encoding[] encodings = {lazy.getEncoding(EncodingType.O200K_BASE), full.getEncoding(EncodingType.CL100K_BASE),
                 full.getEncoding(EncodingType.P50K_BASE)};
+        EncodingRegistry again = Encodings.newDefaultEncodingRegistry();
+        System.err.println("app: one o200k_base in two registries "
+                + (again.getEncoding(EncodingType.O200K_BASE) == encodings[0]));
         List<String> texts = texts();
         for (Encoding e : encodings) {
             if (e.getName().equals("p50k_base")) {
@@ -55,7 +58,7 @@ public final class JTokkitApp {
             HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                     URI.create("http://127.0.0.1:" + args[0] + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
             for (String line : r.body().split("\n")) {
-                if (line.startsWith("fastllm_") && line.contains("point=\"jtokkit.tokens\"")) {
+                if (line.startsWith("fastllm_") && line.contains("point=\"jtokkit")) {
                     System.err.println(prefix + line);
                 }
             }
