@@ -1,6 +1,7 @@
 package dev.fastllm.agent.jtokkit;
 
 import dev.fastllm.agent.twin.TwinTable;
+import dev.fastllm.core.tokens.TokenCounter;
 import dev.fastllm.core.tokens.Tokenizer;
 
 import java.lang.reflect.Field;
@@ -25,16 +26,33 @@ final class JTokkitEncodings {
     /** The verdict for an encoding instance accel-core answers for. */
     static final class Known {
         final Tokenizer tokenizer;
+        /** The encoding's counts of long texts, remembered (one memo per encoding per JVM). */
+        final TokenCounter memo;
         final JTokkitTypes types;
 
-        Known(Tokenizer tokenizer, JTokkitTypes types) {
+        Known(Tokenizer tokenizer, TokenCounter memo, JTokkitTypes types) {
             this.tokenizer = tokenizer;
+            this.memo = memo;
             this.types = types;
         }
     }
 
     /** The verdict for every other instance. */
-    static final Known NOT_OURS = new Known(null, null);
+    static final Known NOT_OURS = new Known(null, null, null);
+
+    /** Texts this long or longer have their counts remembered (below it, counting costs less than a lookup). */
+    static final int MEMO_MIN_CHARS = 512;
+    /** Chars of text each encoding's memo holds at most (2 bytes a char, plus the cache's own entries). */
+    static final long MEMO_MAX_CHARS = 2_000_000;
+
+    /** Holders: each memo is created on first use, so an encoding never counted costs nothing. */
+    private static final class O200kMemo {
+        static final TokenCounter MEMO = TokenCounter.memoizing(Tokenizer.of(O200K_BASE), MEMO_MAX_CHARS);
+    }
+
+    private static final class Cl100kMemo {
+        static final TokenCounter MEMO = TokenCounter.memoizing(Tokenizer.of(CL100K_BASE), MEMO_MAX_CHARS);
+    }
 
     static final String GPT_BPE = "com.knuddels.jtokkit.GptBytePairEncoding";
     static final String CL100K_CLASS = "com.knuddels.jtokkit.EncodingFactory$Cl100kGptBytePairEncoding";
@@ -100,7 +118,8 @@ final class JTokkitEncodings {
             if (!sameRanks(tokenizer, ranks, expectedSpecial)) {
                 return NOT_OURS;
             }
-            return new Known(tokenizer, JTokkitTypes.of(c));
+            TokenCounter memo = encodingName.equals(CL100K_BASE) ? Cl100kMemo.MEMO : O200kMemo.MEMO;
+            return new Known(tokenizer, memo, JTokkitTypes.of(c));
         } catch (ReflectiveOperationException | RuntimeException e) {
             return NOT_OURS;
         }

@@ -16,7 +16,10 @@ import static dev.fastllm.agent.bootstrap.JTokkitTokensBridge.ENCODE_ORDINARY;
 /**
  * The fast path of {@code jtokkit.tokens}: accel-core's {@link Tokenizer} answers JTokkit's
  * {@code cl100k_base} and {@code o200k_base} instances ({@link JTokkitEncodings} says which those are), with
- * JTokkit's own result types ({@link JTokkitTypes}). {@code encode(String)}, {@code encodeOrdinary(String)}
+ * JTokkit's own result types ({@link JTokkitTypes}). Counts of texts of {@link JTokkitEncodings#MEMO_MIN_CHARS}
+ * chars or more are remembered, up to {@link JTokkitEncodings#MEMO_MAX_CHARS} chars per encoding (as the demo
+ * gateway's point does): exact by construction, and a recount of an unchanged chat history costs lookups.
+ * {@code encode(String)}, {@code encodeOrdinary(String)}
  * and {@code decode} are answered through the methods they call ({@code encode(String, int)} with no limit,
  * {@code decodeBytes}), so each public call is decided once. It declines, so that the original answers, for
  * every other encoding and wherever JTokkit's answer is an exception: special-token text given to
@@ -71,10 +74,12 @@ final class JTokkitTokensFastPath implements JTokkitTokensBridge.Handle {
         if (text == null) {
             return 0;
         }
-        if (ordinary) {
-            return tokenizer.count(text);
+        if (!ordinary && tokenizer.containsSpecialToken(text)) {
+            return Point.DECLINE_INT;
         }
-        return tokenizer.containsSpecialToken(text) ? Point.DECLINE_INT : tokenizer.countTokens(text);
+        // without special tokens countTokens is countTokensOrdinary; long texts are often counted again (a chat
+        // memory recounts its whole window on every message), so their counts are remembered
+        return text.length() >= JTokkitEncodings.MEMO_MIN_CHARS ? known.memo.count(text) : tokenizer.count(text);
     }
 
     @Override

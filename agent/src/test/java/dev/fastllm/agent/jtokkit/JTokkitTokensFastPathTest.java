@@ -160,6 +160,25 @@ class JTokkitTokensFastPathTest {
     }
 
     @Test
+    void longTextsCountedAgainComeFromTheMemoAndStayExact() {
+        JTokkitTokensFastPath fast = new JTokkitTokensFastPath(point(null));
+        for (Encoding e : new Encoding[] {O200K, CL100K}) {
+            List<String> longTexts = inputs().stream()
+                    .filter(t -> t.length() >= JTokkitEncodings.MEMO_MIN_CHARS).toList();
+            assertTrue(longTexts.size() >= 10, "long texts " + longTexts.size());
+            for (int round = 0; round < 3; round++) { // rounds after the first are memo hits
+                for (String text : longTexts) {
+                    assertEquals(e.countTokensOrdinary(text), count(fast, e, text, true), text);
+                    if (!text.contains("<|endoftext|>") && !text.contains("<|endofprompt|>")
+                            && !(e == CL100K && text.contains("<|fim_middle|>"))) {
+                        assertEquals(e.countTokens(text), count(fast, e, text, false), text);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void specialIdsDecodeAsInJTokkitAndUnknownIdsDecline() {
         Point p = point(null);
         JTokkitTokensFastPath fast = new JTokkitTokensFastPath(p);
