@@ -24,9 +24,10 @@ import java.util.concurrent.TimeUnit;
  * JTokkit 1.1.0 called directly, as an application calls it, in two JVMs of one run: without the agent and with
  * it (point {@code jtokkit.tokens} on, the default), where the same calls are answered by accel-core. Run from
  * the repository root: the agent forks load {@code agent/target/fast-llm-agent.jar}. Texts: {@code large} (the
- * 330 K-char prose file, again and again; nothing is remembered between calls by either side, so each call
- * tokenizes it whole) and {@code short} (20 000 chat-sized lines under 100 chars, cycled). Unit: ops/s (one text
- * per op).
+ * 330 K-char prose file, again and again: the agent's count is then a memo hit, its encode a full tokenization),
+ * {@code largeNew} (64 slices of 100 000 chars of the whole corpus, 6.4 M chars in all, cycled: more than the
+ * agent's count memo holds, so mostly counted afresh) and {@code short} (20 000 chat-sized lines under 100 chars,
+ * cycled, below the memo's threshold). Unit: ops/s (one text per op).
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -40,7 +41,7 @@ public class JTokkitBenchmark {
     @Param({"o200k_base", "cl100k_base"})
     public String encoding;
 
-    @Param({"large", "short"})
+    @Param({"large", "largeNew", "short"})
     public String texts;
 
     private Encoding jtokkit;
@@ -53,6 +54,15 @@ public class JTokkitBenchmark {
         List<String> list = new ArrayList<>();
         if (texts.equals("large")) {
             list.add(Corpus.file("prose"));
+        } else if (texts.equals("largeNew")) {
+            StringBuilder corpus = new StringBuilder();
+            for (String name : Corpus.FILES) {
+                corpus.append(Corpus.file(name));
+            }
+            int step = (corpus.length() - 100_000) / 64;
+            for (int i = 0; i < 64; i++) {
+                list.add(corpus.substring(i * step, i * step + 100_000));
+            }
         } else {
             list.addAll(Corpus.shortTexts());
         }
