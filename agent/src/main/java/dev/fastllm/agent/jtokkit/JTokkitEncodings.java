@@ -85,11 +85,6 @@ final class JTokkitEncodings {
         return k != null ? k : verdicts.computeIfAbsent(encoding, JTokkitEncodings::identify);
     }
 
-    /** Instances identified so far (for tests). */
-    int size() {
-        return verdicts.size();
-    }
-
     static Known identify(Object encoding) {
         try {
             Class<?> c = encoding.getClass();
