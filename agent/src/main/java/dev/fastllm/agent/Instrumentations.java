@@ -4,6 +4,8 @@ import dev.fastllm.agent.gateway.GatewayLimiterInstrumentation;
 import dev.fastllm.agent.gateway.GatewayPoolInstrumentation;
 import dev.fastllm.agent.gateway.GatewayRoutingInstrumentation;
 import dev.fastllm.agent.gateway.GatewayTokensInstrumentation;
+import dev.fastllm.agent.jtokkit.JTokkitRegistryInstrumentation;
+import dev.fastllm.agent.jtokkit.JTokkitTokensInstrumentation;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -24,6 +26,9 @@ public final class Instrumentations {
         all.add(new GatewayLimiterInstrumentation());
         all.add(new GatewayRoutingInstrumentation());
         all.add(new GatewayPoolInstrumentation());
+        // JTokkit (dev.fastllm.agent.jtokkit)
+        all.add(new JTokkitTokensInstrumentation());
+        all.add(new JTokkitRegistryInstrumentation());
         return all;
     }
 }
