@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Every point of the demo gateway at once, end to end: one scripted sequence (completions, a stream,
  * embeddings, keys pushed past rpm, tpm and parallel limits, a deployment failing into cooldown and its group
  * falling back, context_length_exceeded) against the real gateway jar without the agent, with every point on,
- * and with every point at {@code canary:50}: the same statuses, bodies (ids and timestamps aside),
+ * with every point off, and with every point at {@code canary:50}: the same statuses, bodies (ids and timestamps aside),
  * {@code x-ratelimit-*} values, retry-after classes and serving deployment; and each point applied and
  * answering fast calls.
  */
@@ -128,13 +128,31 @@ class AllPointsJvmTest {
         }
     }
 
-    @Test
-    void everyPointAtCanaryHalfAnswersAsWithoutTheAgent() throws Exception {
+    /** Every point's component setting, e.g. {@code FAST_LLM_RATE_LIMITER=value}. */
+    private static ChildJvm.Spec everyPoint(String value) {
         ChildJvm.Spec spec = ChildJvm.spec().agent(null);
         for (String point : POINTS) {
             spec.env("FAST_LLM_" + point.substring(point.indexOf('.') + 1).replace('-', '_').toUpperCase(
-                    java.util.Locale.ROOT), "canary:50");
+                    java.util.Locale.ROOT), value);
         }
+        return spec;
+    }
+
+    @Test
+    void everyPointOffAnswersAsWithoutTheAgentAndNothingIsFast() throws Exception {
+        try (GatewayProcess g = GatewayProcess.onConfig("all-off", everyPoint("off"), config, true)) {
+            assertEquals(withoutAgent, script(g));
+            String m = g.metrics();
+            for (String point : POINTS) {
+                assertEquals(0, GatewayProcess.value(m, "fastllm_calls_total",
+                        "path=\"fast\",point=\"" + point + "\""), point + "\n" + m);
+            }
+        }
+    }
+
+    @Test
+    void everyPointAtCanaryHalfAnswersAsWithoutTheAgent() throws Exception {
+        ChildJvm.Spec spec = everyPoint("canary:50");
         try (GatewayProcess g = GatewayProcess.onConfig("all-canary", spec, config, true)) {
             for (String point : POINTS) {
                 assertTrue(g.jvm.stderr().contains(point + ": canary:50"), g.jvm.describe());
