@@ -178,7 +178,7 @@ class GatewayLimiterFastPathTest {
     }
 
     /**
-     * Eight threads admit and release on six keys while a ninth moves the flag 3 000 times among on, off and
+     * Eight threads admit and release on 64 keys while a ninth moves the flag 3 000 times among on, off and
      * canaries and moves the clock a window on every 100th change, so that keys fall idle and change sides:
      * no key ever has more requests in flight than its parallel limit, and every slot is back at the end.
      */
@@ -187,7 +187,7 @@ class GatewayLimiterFastPathTest {
         Point point = point(null);
         Rewritten subject = new Rewritten(point);
         KeyLimits limits = new KeyLimits(Long.MAX_VALUE, Long.MAX_VALUE, 2);
-        int keys = 6;
+        int keys = 64; // more keys than threads: most are idle at any moment, so a new window can change sides
         AtomicIntegerArray inFlight = new AtomicIntegerArray(keys);
         AtomicReference<String> broken = new AtomicReference<>();
         AtomicBoolean stop = new AtomicBoolean();
