@@ -46,6 +46,8 @@ public final class E2eMain {
         if (!WrkRun.available()) {
             throw new IllegalStateException("wrk is not installed: sudo apt-get install -y wrk");
         }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> ProcessHandle.current().descendants()
+                .forEach(ProcessHandle::destroy), "e2e-stop-children")); // on Ctrl-C, no gateway or mock left behind
         Files.createDirectories(plan.work().resolve("logs"));
         Files.deleteIfExists(plan.work().resolve("logs").resolve("wrk.log"));
         String started = Instant.now().toString();
@@ -64,9 +66,10 @@ public final class E2eMain {
         try {
             MatrixRunner runner = new MatrixRunner(plan, processes, ConfigFiles.luaScript(plan.work()), fast, slow, results);
             runner.planSteps(3 * workloads.size() + 2 * plan.keyCounts().size());
-            runner.run(Variant.NO_AGENT, plan.mainKeys(), workloads);
+            runner.warmMocks(workloads);
+            runner.run(Variant.NO_AGENT, plan.mainKeys(), workloads, true);
             runner.direct(workloads);
-            List<String> log = runner.run(Variant.AGENT_ON, plan.mainKeys(), workloads);
+            List<String> log = runner.run(Variant.AGENT_ON, plan.mainKeys(), workloads, true);
             Map<String, String> statuses = AgentPoints.statuses(log);
             results.points.putAll(statuses);
             List<String> applied = AgentPoints.applied(statuses);
@@ -75,7 +78,7 @@ public final class E2eMain {
             List<Variant> more = Variant.afterDiscovery(applied, names);
             runner.addSteps((more.size() - 1) * workloads.size());
             for (Variant v : more) {
-                runner.run(v, plan.mainKeys(), workloads);
+                runner.run(v, plan.mainKeys(), workloads, false);
             }
             List<Variant> keyVariants = new ArrayList<>(List.of(Variant.NO_AGENT, Variant.AGENT_ON));
             if (applied.contains("gateway.rate-limiter") && applied.size() > 1) {
@@ -84,7 +87,7 @@ public final class E2eMain {
             runner.addSteps((keyVariants.size() - 2) * plan.keyCounts().size());
             for (int keys : plan.keyCounts()) {
                 for (Variant v : keyVariants) {
-                    runner.run(v, keys, chatOnly);
+                    runner.run(v, keys, chatOnly, false);
                 }
             }
         } finally {

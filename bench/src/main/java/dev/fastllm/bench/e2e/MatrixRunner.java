@@ -11,8 +11,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Runs the measurements: for each gateway process (one variant, one key count), each workload gets a wrk warm-up,
- * a wrk saturation run and a constant-rate run; the process's start-up, peak RSS and heap after GC are taken around
+ * Runs the measurements: each gateway process (one variant, one key count) is first warmed with every workload in
+ * turn, then each workload gets a short wrk warm-up, a wrk saturation run and a constant-rate run; the process's start-up, peak RSS and heap after GC are taken around
  * them. The constant rate of a workload is fixed by the first (no-agent) process and reused by every other, so
  * every variant is offered the same load. Prints progress with an estimate of the time left.
  */
@@ -49,18 +49,29 @@ final class MatrixRunner {
         stepsTotal += steps;
     }
 
-    /** One gateway process through {@code workloads}; returns its log lines (the agent's start lines among them). */
-    List<String> run(Variant variant, int keys, List<Workloads.Workload> workloads) throws IOException, InterruptedException {
+    /**
+     * One gateway process through {@code workloads}; with {@code profile}, each workload also gets a short
+     * saturation run under JFR ({@link HotPaths}). Returns the process's log lines (the agent's start lines among them).
+     */
+    List<String> run(Variant variant, int keys, List<Workloads.Workload> workloads, boolean profile)
+            throws IOException, InterruptedException {
         Path config = ConfigFiles.gatewayConfig(plan.work(), keys, fastMock.port(), slowMock.port());
         String heap = Plan.heapFor(keys);
-        String logName = "gateway-" + variant.name().replaceAll("[^a-z0-9.-]+", "_") + "-" + keys + "keys";
+        String logName = "gateway-" + logSafe(variant.name()) + "-" + keys + "keys";
         Processes.Started gw = processes.gateway(variant, config, heap, logName);
         long sent = 1;
         try {
             double heapStart = ProcFs.heapAfterGcMb(gw.pid());
+            for (Workloads.Workload w : workloads) { // every path compiled before any is measured
+                sent += WrkRun.run(lua, "http://127.0.0.1:" + gw.port(), "/v1/chat/completions", bodyFile(w), keys,
+                        ConfigFiles.KEY_PREFIX, 2, plan.connections(), plan.warmupSeconds(), wrkLog()).summary().requests();
+            }
             for (Workloads.Workload w : workloads) {
                 progress(variant, keys, w);
                 sent += measure(gw, variant, keys, heap, w);
+                if (profile) {
+                    sent += profile(gw, variant, keys, w);
+                }
             }
             double peakRss = ProcFs.statusMb(gw.pid(), "VmHWM");
             double heapEnd = ProcFs.heapAfterGcMb(gw.pid());
@@ -75,17 +86,11 @@ final class MatrixRunner {
     private long measure(Processes.Started gw, Variant variant, int keys, String heap, Workloads.Workload w)
             throws IOException, InterruptedException {
         String base = "http://127.0.0.1:" + gw.port();
-        Path bodies = bodyFiles.computeIfAbsent(w.name(), n -> {
-            try {
-                return ConfigFiles.bodies(plan.work(), n, w.bodies());
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
-        Path wrkLog = plan.work().resolve("logs").resolve("wrk.log");
+        Path bodies = bodyFile(w);
+        Path wrkLog = wrkLog();
         int connections = plan.connections();
         long sent = WrkRun.run(lua, base, "/v1/chat/completions", bodies, keys, ConfigFiles.KEY_PREFIX, 2, connections,
-                plan.warmupSeconds(), wrkLog).summary().requests();
+                plan.rateWarmupSeconds(), wrkLog).summary().requests();
 
         double g0 = ProcFs.cpuSeconds(gw.pid());
         double m0 = mocksCpu();
@@ -112,6 +117,53 @@ final class MatrixRunner {
                         + " p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms%n", saturation.rps(), saturation.errors(),
                 saturation.cpuPerThousand(), rate, fixed.latencyMs()[0], fixed.latencyMs()[1], fixed.latencyMs()[2]);
         return sent;
+    }
+
+    /** A saturation run of half the usual length under JFR; not counted in any other figure. */
+    private long profile(Processes.Started gw, Variant variant, int keys, Workloads.Workload w)
+            throws IOException, InterruptedException {
+        Path jfr = plan.work().resolve("jfr").resolve(logSafe(variant.name()) + "-" + w.name() + ".jfr");
+        Files.createDirectories(jfr.getParent());
+        HotPaths.start(gw.pid());
+        long requests = WrkRun.run(lua, "http://127.0.0.1:" + gw.port(), "/v1/chat/completions", bodyFile(w), keys,
+                ConfigFiles.KEY_PREFIX, 2, plan.connections(), Math.max(1, plan.saturationSeconds() / 2), wrkLog())
+                .summary().requests();
+        HotPaths.stop(gw.pid(), jfr);
+        HotPaths.Profile p = HotPaths.read(jfr);
+        results.profiles.add(new Results.Profiled(variant.name(), w.name(), p));
+        System.out.printf(Locale.ROOT, "      JFR: %d samples, %s%n", p.samples(), p.shares());
+        return requests;
+    }
+
+    static String logSafe(String name) {
+        return name.replaceAll("[^a-z0-9.-]+", "_");
+    }
+
+    private Path bodyFile(Workloads.Workload w) {
+        return bodyFiles.computeIfAbsent(w.name(), n -> {
+            try {
+                return ConfigFiles.bodies(plan.work(), n, w.bodies());
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+    }
+
+    private Path wrkLog() {
+        return plan.work().resolve("logs").resolve("wrk.log");
+    }
+
+    /**
+     * Sends every workload straight to its mock with wrk for the warm-up time, before any gateway runs, so the first
+     * variant measured does not pay for the mocks' JIT compilation.
+     */
+    void warmMocks(List<Workloads.Workload> workloads) throws IOException, InterruptedException {
+        for (Workloads.Workload w : workloads) {
+            Processes.Started mock = w.slowMock() ? slowMock : fastMock;
+            System.out.printf(Locale.ROOT, "  warming the mock with %s%n", w.name());
+            WrkRun.run(lua, "http://127.0.0.1:" + mock.port(), "/v1/chat/completions", bodyFile(w), 1, "sk-mock", 2,
+                    plan.connections(), plan.warmupSeconds(), wrkLog());
+        }
     }
 
     /** The same constant-rate run straight to the mock, for the client latency the gateway adds. */

@@ -11,9 +11,10 @@ import java.util.List;
  * @param root              the repository root (jars under {@code demo-gateway/target} and {@code agent/target})
  * @param out               where REPORT.md and the charts go
  * @param work              scratch files and process logs
- * @param warmupSeconds     wrk run before each saturation run, not recorded
+ * @param warmupSeconds     wrk run of each workload when a gateway process starts, before any is measured
  * @param saturationSeconds wrk run whose requests per second is the throughput
- * @param rateWarmupSeconds constant-rate requests sent before recording starts
+ * @param rateWarmupSeconds wrk run just before each saturation run, and constant-rate requests sent before
+ *                          recording starts
  * @param rateSeconds       constant-rate requests recorded
  * @param connections       wrk connections (fast mock); the slow streaming mock gets the same
  * @param mainKeys          virtual keys of the main matrix
@@ -53,8 +54,8 @@ public record Plan(boolean quick, Path root, Path out, Path work, int warmupSeco
         }
         Path work = root.resolve("bench").resolve("target").resolve("e2e");
         return quick
-                ? new Plan(true, root, out, work, 2, 3, 1, 3, 32, 10_000, List.of(1), 0.5, 1_500, note)
-                : new Plan(false, root, out, work, 4, 8, 2, 8, 32, 10_000, List.of(1, 1_000_000), 0.5, 1_500, note);
+                ? new Plan(true, root, out, work, 2, 3, 1, 3, 32, 10_000, List.of(1), 0.25, 500, note)
+                : new Plan(false, root, out, work, 4, 8, 2, 8, 32, 10_000, List.of(1, 1_000_000), 0.25, 500, note);
     }
 
     private static String value(String[] args, int i) {

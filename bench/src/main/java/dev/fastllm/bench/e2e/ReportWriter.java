@@ -41,6 +41,7 @@ final class ReportWriter {
         points();
         throughput();
         latency();
+        profiles();
         memory();
         keys();
         ReportTargets.append(md, r);
@@ -70,10 +71,11 @@ final class ReportWriter {
         row2("JVM", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version")
                 + ", gateway and mocks `-Xms" + Plan.HEAP + " -Xmx" + Plan.HEAP + "` (" + Plan.BIG_HEAP
                 + " for a million keys)");
-        row2("Load", fmt("wrk, 2 threads, %d connections: %d s warm-up, then %d s at saturation; then a constant rate of"
-                        + " %.0f %% of the no-agent saturation rate (at most %.0f/s), JDK HttpClient, %d s warm-up, %d s recorded",
-                plan.connections(), plan.warmupSeconds(), plan.saturationSeconds(), plan.rateShare() * 100, plan.maxRate(),
-                plan.rateWarmupSeconds(), plan.rateSeconds()));
+        row2("Load", fmt("each gateway process warmed with wrk, %d s per workload; then per workload: wrk, 2 threads,"
+                        + " %d connections, %d s warm-up and %d s at saturation; then a constant rate of %.0f %% of the"
+                        + " no-agent saturation rate (at most %.0f/s), JDK HttpClient, %d s warm-up, %d s recorded",
+                plan.warmupSeconds(), plan.connections(), plan.rateWarmupSeconds(), plan.saturationSeconds(),
+                plan.rateShare() * 100, plan.maxRate(), plan.rateWarmupSeconds(), plan.rateSeconds()));
         row2("Mocks", "`demo-gateway.jar mock --usage estimate`: one at zero latency; one at 300 ms, 10 chunks 2 ms apart, for streams");
         md.append('\n');
     }
@@ -146,6 +148,34 @@ final class ReportWriter {
         r.direct.forEach((w, d) -> md.append(fmt("| %s | %.0f | %.2f | %.2f | %.2f | %d | %.2f / %.2f |%n", w, d.rate(),
                 d.latencyMs()[0], d.latencyMs()[1], d.latencyMs()[2], d.errors(), d.loadCpu() / d.seconds(),
                 d.mockCpu() / d.seconds())));
+        md.append('\n');
+    }
+
+    private void profiles() {
+        if (r.profiles.isEmpty()) {
+            return;
+        }
+        md.append("## Where the gateway's CPU goes (JFR)\n\n")
+                .append("Share of JFR execution samples (Java code; the kernel's socket time is not sampled) whose stack"
+                        + " passes through each hot path, during an extra saturation run of each workload. Without the"
+                        + " agent, the share s of all four bounds what rewriting them can gain on that workload: at best"
+                        + " 1 / (1 - s) times the requests per second, if the fast paths cost nothing and the freed CPU"
+                        + " went to the gateway.\n\n")
+                .append("| Workload | Variant | samples |");
+        HotPaths.ORDER.forEach(p -> md.append(' ').append(p).append(" |"));
+        md.append(" any of them | bound of the gain |\n|---|---|---:|");
+        HotPaths.ORDER.forEach(p -> md.append("---:|"));
+        md.append("---:|---:|\n");
+        for (Results.Profiled p : r.profiles) {
+            md.append("| ").append(p.workload()).append(" | ").append(p.variant()).append(" | ")
+                    .append(p.profile().samples()).append(" |");
+            for (String path : HotPaths.ORDER) {
+                md.append(fmt(" %.1f %% |", p.profile().shares().get(path) * 100));
+            }
+            double any = p.profile().any();
+            md.append(fmt(" %.1f %% |", any * 100))
+                    .append(p.variant().equals(Variant.NO_AGENT.name()) ? fmt(" %.2fx |%n", 1 / (1 - any)) : " |\n");
+        }
         md.append('\n');
     }
 

@@ -41,10 +41,15 @@ public final class Results {
                           double heapAtStartMb, double heapAtEndMb, long requestsSent) {
     }
 
+    /** A JFR profile of one workload on one variant ({@link HotPaths}). */
+    public record Profiled(String variant, String workload, HotPaths.Profile profile) {
+    }
+
     public static final double[] PERCENTILES = {50, 99, 99.9};
 
     public final List<Row> rows = new ArrayList<>();
     public final List<Process> processes = new ArrayList<>();
+    public final List<Profiled> profiles = new ArrayList<>();
     /** Workload name to the same constant-rate run sent straight to the mock, no gateway in between. */
     public final Map<String, Rate> direct = new LinkedHashMap<>();
     /** The agent's start lines: point to status. */

@@ -35,7 +35,12 @@ class ReportWriterTest {
         r.processes.add(new Results.Process("no agent", 10_000, "512m", 2500, 300, 50, 52, 20_000));
         r.processes.add(new Results.Process("agent, all on", 10_000, "512m", 2700, 320, 40, 45, 20_000));
         r.processes.add(new Results.Process("agent, all on", 1_000_000, "2g", 40_000, 1500, 600, 601, 100_000));
-        r.notes.add("unused");
+        java.util.Map<String, Double> shares = new java.util.LinkedHashMap<>();
+        shares.put("tokens", 0.70);
+        shares.put("rate limiter", 0.03);
+        shares.put("connection pool", 0.02);
+        shares.put("routing", 0.0);
+        r.profiles.add(new Results.Profiled("no agent", "rag-o200k", new HotPaths.Profile(1000, shares, 0.75)));
         return r;
     }
 
@@ -59,6 +64,8 @@ class ReportWriterTest {
         assertTrue(md.contains("| limiter memory at 1 M keys: <= 32 bytes a key | 10 bytes per key touched"), md);
         // chat p50 2 ms through the gateway, 1 ms straight to the mock: 1 ms added
         assertTrue(md.contains("| chat-o200k | no agent | 10000 | 50 | 2.00 | 6.00 | 10.00 | 1.00 | 4.00 | 7.00 |"), md);
+        // three quarters of the samples in the hot paths: at best 4x
+        assertTrue(md.contains("| rag-o200k | no agent | 1000 | 70.0 % | 3.0 % | 2.0 % | 0.0 % | 75.0 % | 4.00x |"), md);
         assertFalse(md.contains("LiteLLM proxy (Python), as published | 1"), "anchors are never our rows");
         for (String chart : List.of("e2e-throughput.png", "e2e-added-p99.png", "e2e-latency-chat-o200k.png", "e2e-memory.png")) {
             assertTrue(md.contains("![" + chart + "](" + chart + ")"), chart);
