@@ -80,6 +80,8 @@ public final class E2eMain {
             for (Variant v : more) {
                 runner.run(v, plan.mainKeys(), workloads, false);
             }
+            runner.addSteps(workloads.size());
+            runner.run(Variant.NO_AGENT_AGAIN, plan.mainKeys(), workloads, false);
             List<Variant> keyVariants = new ArrayList<>(List.of(Variant.NO_AGENT, Variant.AGENT_ON));
             if (applied.contains("gateway.rate-limiter") && applied.size() > 1) {
                 keyVariants.add(Variant.alone("gateway.rate-limiter", names));

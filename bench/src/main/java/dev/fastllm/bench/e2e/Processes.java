@@ -18,7 +18,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Starts and stops the JVMs of a run (the two mocks and one gateway at a time), each on loopback with its output in
- * a log file, and times a gateway's start to its first answered chat completion.
+ * a log file, and times a gateway's start to its first answered chat completion. A port is picked free, then
+ * handed to the process; since another program may bind it in between, a process counts as started only once its
+ * own log says it listens there (and, for a gateway, an answer carries the gateway's {@code x-gateway-model-id}).
  */
 public final class Processes {
 
@@ -55,7 +57,7 @@ public final class Processes {
         Path log = logs.resolve(name + ".log");
         Process p = start(cmd, Map.of(), log);
         long t0 = System.nanoTime();
-        while (!Files.readString(log, StandardCharsets.UTF_8).contains("listening on")) {
+        while (!Files.readString(log, StandardCharsets.UTF_8).contains("listening on http://127.0.0.1:" + port)) {
             check(p, log, t0, 60);
             Thread.sleep(20);
         }
@@ -83,9 +85,11 @@ public final class Processes {
                 .build();
         long t0 = System.nanoTime();
         Process p = start(cmd, variant.env(), log);
-        while (true) {
+        while (true) { // another program on this machine may take the port first: only our gateway's answer counts
             try {
-                if (http.send(first, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                HttpResponse<Void> answer = http.send(first, HttpResponse.BodyHandlers.discarding());
+                if (answer.statusCode() == 200 && answer.headers().firstValue("x-gateway-model-id").isPresent()
+                        && Files.readString(log, StandardCharsets.UTF_8).contains("listening on http://127.0.0.1:" + port)) {
                     break;
                 }
             } catch (IOException notYet) {

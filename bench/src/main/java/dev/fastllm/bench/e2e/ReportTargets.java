@@ -73,16 +73,23 @@ final class ReportTargets {
                 : new Verdict(target, ReportWriter.fmt("%.2fx to %.2fx", lo, hi), lo >= 0.9 && hi <= 1.1);
     }
 
+    /** Agent on against the faster of the no-agent starts with the same number of keys. */
     private static Verdict startup(Results r) {
-        Results.Process plain = process(r, Variant.NO_AGENT.name());
         Results.Process agent = process(r, Variant.AGENT_ON.name());
         String target = "start-up to the first served request: at most +300 ms";
-        if (plain == null || agent == null) {
+        Results.Process plain = null;
+        for (Results.Process p : r.processes) {
+            if (agent != null && isBaseline(p.variant()) && p.keys() == agent.keys()
+                    && (plain == null || p.startupMs() < plain.startupMs())) {
+                plain = p;
+            }
+        }
+        if (plain == null) {
             return new Verdict(target, "-", null);
         }
         double d = agent.startupMs() - plain.startupMs();
-        return new Verdict(target, ReportWriter.fmt("%+.0f ms (%.0f vs %.0f; one start each)", d, agent.startupMs(),
-                plain.startupMs()), d <= 300);
+        return new Verdict(target, ReportWriter.fmt("%+.0f ms (%.0f vs %.0f, the faster no-agent start; one start each)",
+                d, agent.startupMs(), plain.startupMs()), d <= 300);
     }
 
     private static Verdict keyMemory(Results r) {
@@ -98,13 +105,23 @@ final class ReportTargets {
         return new Verdict(target, "-", null);
     }
 
-    private static Results.Row base(Results r, Results.Row row) {
+    /**
+     * The baseline of {@code row}: of the no-agent runs of the same workload and key count, the one with the most
+     * requests per second (so a ratio is never flattered by a baseline run that the machine slowed down).
+     */
+    static Results.Row base(Results r, Results.Row row) {
+        Results.Row best = null;
         for (Results.Row b : r.rows) {
-            if (b.variant().equals(Variant.NO_AGENT.name()) && b.keys() == row.keys() && b.workload().equals(row.workload())) {
-                return b;
+            if (isBaseline(b.variant()) && b.keys() == row.keys() && b.workload().equals(row.workload())
+                    && (best == null || b.saturation().rps() > best.saturation().rps())) {
+                best = b;
             }
         }
-        return null;
+        return best;
+    }
+
+    static boolean isBaseline(String variant) {
+        return variant.equals(Variant.NO_AGENT.name()) || variant.equals(Variant.NO_AGENT_AGAIN.name());
     }
 
     private static Results.Process process(Results r, String variant) {

@@ -97,7 +97,8 @@ final class ReportWriter {
     private void throughput() {
         md.append("## Throughput at saturation\n\n")
                 .append("Requests per second with wrk at saturation; the ratio is to the gateway without the agent on the"
-                        + " same workload. CPU s / 1k req: the gateway's CPU seconds per 1 000 requests. Cores: CPU seconds"
+                        + " same workload: of its two runs (the first process and, in the main matrix, the last), the"
+                        + " faster, so that a baseline slowed down by the machine never flatters the agent. CPU s / 1k req: the gateway's CPU seconds per 1 000 requests. Cores: CPU seconds"
                         + " per second of the gateway, of both mocks and of wrk during the run (2 cores in all).\n\n")
                 .append("Streaming is bounded by its connections and the slow mock (32 connections over about 330 ms:"
                         + " at most about 97 req/s), so its saturation figure shows whether the gateway keeps up, not how"
@@ -114,13 +115,8 @@ final class ReportWriter {
     }
 
     private String ratio(Results.Row row, double rps) {
-        for (Results.Row base : r.rows) {
-            if (base.variant().equals(Variant.NO_AGENT.name()) && base.keys() == row.keys()
-                    && base.workload().equals(row.workload())) {
-                return fmt("%.2fx", rps / base.saturation().rps());
-            }
-        }
-        return "";
+        Results.Row base = ReportTargets.base(r, row);
+        return base == null ? "" : fmt("%.2fx", rps / base.saturation().rps());
     }
 
     private void latency() {

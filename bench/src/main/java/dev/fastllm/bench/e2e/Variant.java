@@ -17,6 +17,16 @@ public record Variant(String name, boolean agent, Map<String, String> env) {
 
     public static final Variant NO_AGENT = new Variant("no agent", false, Map.of());
     public static final Variant AGENT_ON = new Variant("agent, all on", true, Map.of());
+    /**
+     * The plain gateway once more, after every agent variant of the main matrix: the two no-agent runs, first and
+     * last, show how far the machine drifted, and ratios are taken against the better of the two.
+     */
+    public static final Variant NO_AGENT_AGAIN = new Variant("no agent, again", false, Map.of());
+
+    /** Whether this is one of the two no-agent runs. */
+    public boolean baseline() {
+        return !agent;
+    }
 
     /** Every point in {@code points} off: the rewritten methods ask their flag and run their original bodies. */
     public static Variant allOff(List<String> points) {
