@@ -98,8 +98,11 @@ final class ReportTargets {
             if (p.keys() >= 1_000_000 && p.variant().equals(Variant.AGENT_ON.name())) {
                 long touched = Math.min(p.requestsSent(), p.keys());
                 double perKey = (p.heapAtEndMb() - p.heapAtStartMb()) * 1024 * 1024 / touched;
+                String status = r.points.getOrDefault("gateway.rate-limiter", "");
+                String whose = status.contains("applied to ") ? "" : "; the gateway's own limiter: gateway.rate-limiter"
+                        + " is not rewritten by this agent build";
                 return new Verdict(target, ReportWriter.fmt("%.0f bytes per key touched (%d keys touched at most;"
-                        + " heap-after-GC growth, an estimate)", perKey, touched), perKey <= 32);
+                        + " heap-after-GC growth, an estimate%s)", perKey, touched, whose), perKey <= 32);
             }
         }
         return new Verdict(target, "-", null);
