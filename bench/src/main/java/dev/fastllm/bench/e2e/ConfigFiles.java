@@ -20,8 +20,9 @@ public final class ConfigFiles {
     private ConfigFiles() {
     }
 
+    /** Written once per key count and mock ports (a million keys take a while), reused by every variant of a run. */
     public static Path gatewayConfig(Path dir, int keys, int fastMockPort, int slowMockPort) throws IOException {
-        Path file = dir.resolve("gateway-" + keys + "-keys.yaml");
+        Path file = dir.resolve("gateway-" + keys + "-keys-" + fastMockPort + "-" + slowMockPort + ".yaml");
         if (Files.exists(file)) {
             return file;
         }
@@ -59,6 +60,18 @@ public final class ConfigFiles {
                 + "    model_info:\n"
                 + "      id: " + id + "\n"
                 + "      max_input_tokens: 128000\n");
+    }
+
+    /** Removes the configs of earlier runs (their mocks' ports are gone; a million-key file is 60 MB). */
+    public static void deleteGatewayConfigs(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (var files = Files.newDirectoryStream(dir, "gateway-*.yaml")) {
+            for (Path f : files) {
+                Files.delete(f);
+            }
+        }
     }
 
     /** One body per line, for wrk's Lua script. */

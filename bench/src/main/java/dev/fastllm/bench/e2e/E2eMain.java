@@ -50,6 +50,7 @@ public final class E2eMain {
                 .forEach(ProcessHandle::destroy), "e2e-stop-children")); // on Ctrl-C, no gateway or mock left behind
         Files.createDirectories(plan.work().resolve("logs"));
         Files.deleteIfExists(plan.work().resolve("logs").resolve("wrk.log"));
+        ConfigFiles.deleteGatewayConfigs(plan.work());
         String started = Instant.now().toString();
         String loadAtStart = Machine.loadAverage();
         long t0 = System.nanoTime();

@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * Starts and stops the JVMs of a run (the two mocks and one gateway at a time), each on loopback with its output in
  * a log file, and times a gateway's start to its first answered chat completion. A port is picked free, then
  * handed to the process; since another program may bind it in between, a process counts as started only once its
- * own log says it listens there (and, for a gateway, an answer carries the gateway's {@code x-gateway-model-id}).
+ * own log says it listens there.
  */
 public final class Processes {
 
@@ -85,15 +85,22 @@ public final class Processes {
                 .build();
         long t0 = System.nanoTime();
         Process p = start(cmd, variant.env(), log);
-        while (true) { // another program on this machine may take the port first: only our gateway's answer counts
+        while (true) { // another program may take the port first: an answer counts once our gateway listens there
             try {
                 HttpResponse<Void> answer = http.send(first, HttpResponse.BodyHandlers.discarding());
-                if (answer.statusCode() == 200 && answer.headers().firstValue("x-gateway-model-id").isPresent()
-                        && Files.readString(log, StandardCharsets.UTF_8).contains("listening on http://127.0.0.1:" + port)) {
-                    break;
+                if (Files.readString(log, StandardCharsets.UTF_8).contains("listening on http://127.0.0.1:" + port)) {
+                    if (answer.statusCode() == 200) {
+                        break;
+                    }
+                    throw new IOException("the gateway answered its first request " + answer.statusCode()
+                            + " (are the mocks in its config up?); see " + log);
                 }
-            } catch (IOException notYet) {
+            } catch (java.net.ConnectException | java.net.http.HttpTimeoutException notYet) {
                 // not listening yet
+            } catch (IOException e) {
+                if (e.getMessage() != null && e.getMessage().startsWith("the gateway answered")) {
+                    throw e;
+                }
             }
             check(p, log, t0, 300);
             Thread.sleep(10);

@@ -100,5 +100,10 @@ class WorkloadsTest {
         }
         assertFalse(yaml.contains("key: k3,"));
         assertTrue(Files.readString(ConfigFiles.luaScript(dir)).contains("function request()"));
+        assertEquals(config, ConfigFiles.gatewayConfig(dir, 3, 4101, 4102), "reused within a run");
+        Path otherMocks = ConfigFiles.gatewayConfig(dir, 3, 4201, 4202);
+        assertTrue(Files.readString(otherMocks).contains("http://127.0.0.1:4201/v1"), "never another run's ports");
+        ConfigFiles.deleteGatewayConfigs(dir);
+        assertFalse(Files.exists(config) || Files.exists(otherMocks));
     }
 }
