@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.knuddels.jtokkit.api.Encoding;
 import dev.fastllm.gateway.server.ApiError;
 
 import java.io.IOException;
@@ -80,7 +79,7 @@ final class MockApi {
         return node;
     }
 
-    static Chat chat(JsonNode body) {
+    static Chat chat(JsonNode body, MockOptions.Usage usage) {
         String model = model(body);
         JsonNode messages = body.path("messages");
         if (messages.isMissingNode() || messages.isNull()) {
@@ -145,12 +144,12 @@ final class MockApi {
             includeUsage = include.asBoolean(false);
         }
 
-        Encoding encoding = MockTokens.encodingFor(model);
+        MockTokens.Counter counter = MockTokens.counterFor(model, usage);
         String full = reply(model, lastUser);
-        String content = MockTokens.truncate(encoding, full, maxTokens);
+        String content = counter.truncate(full, maxTokens);
         String finish = content.length() < full.length() ? "length" : "stop";
-        int promptTokens = MockTokens.countMessages(encoding, messages);
-        int completionTokens = MockTokens.count(encoding, content);
+        int promptTokens = MockTokens.countMessages(counter, messages);
+        int completionTokens = counter.count(content);
         return new Chat(model, content, finish, promptTokens, completionTokens, stream, includeUsage);
     }
 
@@ -337,7 +336,7 @@ final class MockApi {
 
     // ---- embeddings ----------------------------------------------------------------------------
 
-    static byte[] embeddings(JsonNode body) {
+    static byte[] embeddings(JsonNode body, MockOptions.Usage usage) {
         String model = model(body);
         JsonNode input = body.path("input");
         if (absent(input)) {
@@ -361,10 +360,10 @@ final class MockApi {
             base64 = format.asText().equals("base64");
         }
 
-        Encoding encoding = MockTokens.encodingFor(model);
+        MockTokens.Counter counter = MockTokens.counterFor(model, usage);
         List<long[]> seeds = new ArrayList<>(); // {seed, tokens}
         if (input.isTextual()) {
-            seeds.add(textSeed(input.asText(), encoding, "input"));
+            seeds.add(textSeed(input.asText(), counter, "input"));
         } else if (input.isArray() && !input.isEmpty()) {
             if (input.get(0).isIntegralNumber()) {
                 seeds.add(tokenSeed(input, "input"));
@@ -373,7 +372,7 @@ final class MockApi {
                     JsonNode item = input.get(i);
                     String at = "input[" + i + "]";
                     if (item.isTextual()) {
-                        seeds.add(textSeed(item.asText(), encoding, at));
+                        seeds.add(textSeed(item.asText(), counter, at));
                     } else if (item.isArray()) {
                         seeds.add(tokenSeed(item, at));
                     } else {
@@ -413,7 +412,7 @@ final class MockApi {
         return bytes(root);
     }
 
-    private static long[] textSeed(String text, Encoding encoding, String at) {
+    private static long[] textSeed(String text, MockTokens.Counter counter, String at) {
         if (text.isEmpty()) {
             throw new BadRequest("Invalid '" + at + "': an input must not be an empty string.", at);
         }
@@ -421,7 +420,7 @@ final class MockApi {
         for (byte b : text.getBytes(StandardCharsets.UTF_8)) {
             hash = (hash ^ (b & 0xff)) * 0x100000001b3L;
         }
-        return new long[] {hash, MockTokens.count(encoding, text)};
+        return new long[] {hash, counter.count(text)};
     }
 
     private static long[] tokenSeed(JsonNode tokens, String at) {

@@ -73,7 +73,8 @@ final class MockHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 }
                 case "/embeddings" -> {
                     requireMethod(method, HttpMethod.POST, request.uri());
-                    byte[] body = MockApi.embeddings(MockApi.parseObject(new ByteBufInputStream(request.content())));
+                    byte[] body = MockApi.embeddings(MockApi.parseObject(new ByteBufInputStream(request.content())),
+                            provider.options().usageCounting());
                     withFaults(ctx, keepAlive, () -> send(ctx, HttpResponseStatus.OK, body, keepAlive));
                 }
                 case "/models" -> {
@@ -109,7 +110,7 @@ final class MockHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     private void chat(ChannelHandlerContext ctx, JsonNode body, boolean keepAlive) {
-        MockApi.Chat chat = MockApi.chat(body);
+        MockApi.Chat chat = MockApi.chat(body, provider.options().usageCounting());
         String id = provider.nextId("chatcmpl-mock-");
         long created = now();
         if (chat.stream()) {
@@ -121,7 +122,7 @@ final class MockHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     private void responses(ChannelHandlerContext ctx, JsonNode body, boolean keepAlive) {
-        MockResponses.Request request = MockResponses.parse(body);
+        MockResponses.Request request = MockResponses.parse(body, provider.options().usageCounting());
         String id = provider.nextId("resp_mock_");
         String messageId = provider.nextId("msg_mock_");
         long created = now();

@@ -13,6 +13,10 @@ import java.util.Locale;
  *
  * <p>Rates are probabilities from 0 to 1, drawn independently per request in this order: reset, 429,
  * then (after the latency) 500. See {@link MockProvider} for what each fault looks like on the wire.
+ *
+ * <p>{@link #usageCounting()} chooses how {@code usage} is counted: exactly with JTokkit (the default, what tests of token
+ * accounting need), or estimated from the text's length for benchmarks, where an exact count of a 16 000-token
+ * prompt would cost the mock as much CPU as the gateway under test spends, on the same two cores.
  */
 public final class MockOptions {
 
@@ -35,6 +39,15 @@ public final class MockOptions {
     private volatile double slowRate;
     private volatile long slowMillis = DEFAULT_SLOW_MILLIS;
     private volatile double resetRate;
+    private volatile Usage usage = Usage.EXACT;
+
+    /** How the mock counts the tokens it reports in {@code usage} (and cuts a reply at a token limit). */
+    public enum Usage {
+        /** JTokkit, the model's own encoding: the counts OpenAI would report. */
+        EXACT,
+        /** One token per four UTF-16 characters, rounded up: a length read, the same cost for every prompt. */
+        ESTIMATE
+    }
 
     /** Defaults: no latency, 5 stream chunks without delay, no faults, slow responses 1000 ms extra when enabled. */
     public MockOptions() {
@@ -42,7 +55,7 @@ public final class MockOptions {
 
     /**
      * Parses command-line flags: {@code --host H --port N --latency-ms N --stream-chunks N --chunk-delay-ms N
-     * --error-rate F --429-rate F --slow-rate F --slow-ms N --reset-rate F}, each also as {@code --flag=value}.
+     * --error-rate F --429-rate F --slow-rate F --slow-ms N --reset-rate F --usage exact|estimate}, each also as {@code --flag=value}.
      * A leading {@code mock} sub-command word is skipped.
      *
      * @throws IllegalArgumentException for an unknown flag, a missing value or a value out of range
@@ -81,6 +94,7 @@ public final class MockOptions {
                 case "--slow-rate" -> o.slowRate(parseRate(flag, value));
                 case "--slow-ms" -> o.slowMillis(parseLong(flag, value, 0, MAX_MILLIS));
                 case "--reset-rate" -> o.resetRate(parseRate(flag, value));
+                case "--usage" -> o.usageCounting(parseUsage(value));
                 default -> throw unknown(arg);
             }
         }
@@ -92,6 +106,7 @@ public final class MockOptions {
         return String.join(System.lineSeparator(),
                 "usage: mock [--host H] [--port N] [--latency-ms N] [--stream-chunks N] [--chunk-delay-ms N]",
                 "            [--error-rate F] [--429-rate F] [--slow-rate F] [--slow-ms N] [--reset-rate F]",
+                "            [--usage exact|estimate]",
                 "  --host H            address to bind (default " + DEFAULT_HOST + ")",
                 "  --port N            port, 0 for any free port (default " + DEFAULT_PORT + ")",
                 "  --latency-ms N      delay before every chat/responses/embeddings answer (default 0)",
@@ -101,11 +116,13 @@ public final class MockOptions {
                 "  --429-rate F        share of requests answered 429 with retry-after: 1 (0..1, default 0)",
                 "  --slow-rate F       share of requests delayed by --slow-ms more (0..1, default 0)",
                 "  --slow-ms N         extra delay of a slow request (default " + DEFAULT_SLOW_MILLIS + ")",
-                "  --reset-rate F      share of connections reset (TCP RST) instead of answered (0..1, default 0)");
+                "  --reset-rate F      share of connections reset (TCP RST) instead of answered (0..1, default 0)",
+                "  --usage exact|estimate  usage tokens counted with JTokkit, or estimated as 1 per 4 chars for",
+                "                      benchmarks, where exact counting would load the mock like the gateway (default exact)");
     }
 
     private static final List<String> FLAGS = List.of("--host", "--port", "--latency-ms", "--stream-chunks",
-            "--chunk-delay-ms", "--error-rate", "--429-rate", "--slow-rate", "--slow-ms", "--reset-rate");
+            "--chunk-delay-ms", "--error-rate", "--429-rate", "--slow-rate", "--slow-ms", "--reset-rate", "--usage");
 
     private static IllegalArgumentException unknown(String arg) {
         return new IllegalArgumentException("unknown argument '" + arg + "'; expected one of " + FLAGS);
@@ -120,6 +137,14 @@ public final class MockOptions {
                     + ", got '" + value + "'");
         }
         return checkRange(flag, v, min, max);
+    }
+
+    private static Usage parseUsage(String value) {
+        return switch (value.trim().toLowerCase(Locale.ROOT)) {
+            case "exact" -> Usage.EXACT;
+            case "estimate" -> Usage.ESTIMATE;
+            default -> throw new IllegalArgumentException("--usage: expected 'exact' or 'estimate', got '" + value + "'");
+        };
     }
 
     private static double parseRate(String flag, String value) {
@@ -249,10 +274,23 @@ public final class MockOptions {
         return this;
     }
 
+    /** How {@code usage} is counted; {@link Usage#EXACT} unless {@code --usage estimate}. */
+    public Usage usageCounting() {
+        return usage;
+    }
+
+    public MockOptions usageCounting(Usage usage) {
+        if (usage == null) {
+            throw new IllegalArgumentException("usage: must not be null");
+        }
+        this.usage = usage;
+        return this;
+    }
+
     @Override
     public String toString() {
         return "MockOptions[latencyMs=" + latencyMillis + ", streamChunks=" + streamChunks + ", chunkDelayMs="
                 + chunkDelayMillis + ", errorRate=" + errorRate + ", 429Rate=" + rateLimitRate + ", slowRate="
-                + slowRate + ", slowMs=" + slowMillis + ", resetRate=" + resetRate + "]";
+                + slowRate + ", slowMs=" + slowMillis + ", resetRate=" + resetRate + ", usage=" + usage.name().toLowerCase(Locale.ROOT) + "]";
     }
 }

@@ -54,7 +54,8 @@ import java.util.concurrent.atomic.LongAdder;
  *       little-endian float32 when {@code encoding_format: "base64"}.</li>
  *   <li>{@code GET /models} and {@code GET /models/{id}}.</li>
  * </ul>
- * {@code usage} is what was returned, counted with JTokkit (see {@code MockTokens}): completion (output) tokens of
+ * {@code usage} is what was returned, counted with JTokkit (or estimated, see {@link MockOptions#usageCounting()}
+ * and {@code MockTokens}): completion (output) tokens of
  * the returned content, prompt (input) tokens of the messages (of a Responses request, the messages it stands
  * for), embedding tokens of the inputs. Client mistakes get
  * {@code {"error":{"message","type","param","code"}}} with 400, 404, 405 or 413, decided before any fault.

@@ -3,7 +3,6 @@ package dev.fastllm.gateway.mock;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.knuddels.jtokkit.api.Encoding;
 import dev.fastllm.gateway.mock.MockApi.BadRequest;
 
 import java.nio.charset.StandardCharsets;
@@ -63,7 +62,7 @@ final class MockResponses {
     // ---- requests ------------------------------------------------------------------------------
 
     /** Validates a parsed body and computes the answer; a client mistake throws {@link BadRequest}. */
-    static Request parse(JsonNode body) {
+    static Request parse(JsonNode body, MockOptions.Usage usage) {
         String model = MockApi.model(body);
         JsonNode input = body.path("input");
         String lastUser = lastUserText(input);
@@ -96,12 +95,12 @@ final class MockResponses {
             }
         }
 
-        Encoding encoding = MockTokens.encodingFor(model);
+        MockTokens.Counter counter = MockTokens.counterFor(model, usage);
         String full = MockApi.reply(model, lastUser);
-        String text = MockTokens.truncate(encoding, full, maxTokens);
-        int inputTokens = MockTokens.countResponsesInput(encoding, instructions, input);
+        String text = counter.truncate(full, maxTokens);
+        int inputTokens = MockTokens.countResponsesInput(counter, instructions, input);
         return new Request(body, model, text, text.length() < full.length(), inputTokens,
-                MockTokens.count(encoding, text), stream);
+                counter.count(text), stream);
     }
 
     /** Validates {@code input} and returns the text of its last user message (null if there is none). */

@@ -16,7 +16,9 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Token counts the mock reports in {@code usage}: JTokkit, one shared encoding per type.
+ * Token counts the mock reports in {@code usage}: JTokkit, one shared encoding per type, or, when
+ * {@link MockOptions#usageCounting()} is {@link MockOptions.Usage#ESTIMATE}, an estimate of one token per four UTF-16
+ * characters (rounded up) that costs nothing next to the gateway's own counting, for benchmarks.
  *
  * <p>Prompt tokens of a chat request follow OpenAI's published recipe: 3 per message, plus the tokens of every
  * string field of the message (role, content, name, ...; for content given as parts, the text of each text
@@ -53,6 +55,68 @@ final class MockTokens {
             return O200K;
         }
         return CL100K;
+    }
+
+    /**
+     * How the mock counts and cuts a text for one request: {@link #exact(Encoding)} or {@link #ESTIMATE}. The
+     * message recipe on the class is the same for both; only the count of each string differs.
+     */
+    interface Counter {
+        int count(String text);
+
+        /** The longest prefix of {@code text} that counts at most {@code maxTokens}. */
+        String truncate(String text, int maxTokens);
+    }
+
+    /**
+     * One token per four UTF-16 characters, rounded up: the rule of thumb OpenAI gives for English text. Its cost
+     * is a length read, so a benchmark's mock spends the same few microseconds whatever the gateway in front does
+     * and however long the prompt.
+     */
+    static final Counter ESTIMATE = new Counter() {
+        @Override
+        public int count(String text) {
+            return (text.length() + 3) / 4;
+        }
+
+        @Override
+        public String truncate(String text, int maxTokens) {
+            long chars = 4L * maxTokens;
+            if (text.length() <= chars) {
+                return text;
+            }
+            int end = (int) chars;
+            if (Character.isHighSurrogate(text.charAt(end - 1))) {
+                end--; // never half a character
+            }
+            return text.substring(0, end);
+        }
+    };
+
+    /** JTokkit's exact count and token-boundary cut in {@code encoding}. */
+    static Counter exact(Encoding encoding) {
+        return new Counter() {
+            @Override
+            public int count(String text) {
+                return MockTokens.count(encoding, text);
+            }
+
+            @Override
+            public String truncate(String text, int maxTokens) {
+                return MockTokens.truncate(encoding, text, maxTokens);
+            }
+        };
+    }
+
+    private static final Counter EXACT_O200K = exact(O200K);
+    private static final Counter EXACT_CL100K = exact(CL100K);
+
+    /** The counter for {@code model} under {@code usage}: its encoding ({@link #encodingFor}) or the estimate. */
+    static Counter counterFor(String model, MockOptions.Usage usage) {
+        if (usage == MockOptions.Usage.ESTIMATE) {
+            return ESTIMATE;
+        }
+        return encodingFor(model) == O200K ? EXACT_O200K : EXACT_CL100K;
     }
 
     static int count(Encoding encoding, String text) {
@@ -92,7 +156,7 @@ final class MockTokens {
      * message item the message of its {@code role} and {@code content}, and any other item a message of its
      * string fields but {@code type}, {@code id} and {@code status}.
      */
-    static int countResponsesInput(Encoding encoding, JsonNode instructions, JsonNode input) {
+    static int countResponsesInput(Counter counter, JsonNode instructions, JsonNode input) {
         ArrayNode messages = JsonNodeFactory.instance.arrayNode();
         if (instructions != null && instructions.isTextual()) {
             messages.addObject().put("role", "system").put("content", instructions.asText());
@@ -116,11 +180,11 @@ final class MockTokens {
                 }
             }
         }
-        return countMessages(encoding, messages);
+        return countMessages(counter, messages);
     }
 
     /** Prompt tokens of a validated {@code messages} array, as described on the class. */
-    static int countMessages(Encoding encoding, JsonNode messages) {
+    static int countMessages(Counter counter, JsonNode messages) {
         int total = 3;
         for (JsonNode message : messages) {
             total += 3;
@@ -128,7 +192,7 @@ final class MockTokens {
                 Map.Entry<String, JsonNode> field = it.next();
                 JsonNode value = field.getValue();
                 if (value.isTextual()) {
-                    total += count(encoding, value.asText());
+                    total += counter.count(value.asText());
                     if ("name".equals(field.getKey())) {
                         total += 1;
                     }
@@ -136,17 +200,17 @@ final class MockTokens {
                     for (JsonNode part : value) {
                         JsonNode text = part.path("text");
                         if (text.isTextual()) {
-                            total += count(encoding, text.asText());
+                            total += counter.count(text.asText());
                         }
                     }
                 } else if ("tool_calls".equals(field.getKey()) && value.isArray()) {
                     for (JsonNode call : value) {
                         JsonNode function = call.path("function");
                         if (function.path("name").isTextual()) {
-                            total += count(encoding, function.path("name").asText());
+                            total += counter.count(function.path("name").asText());
                         }
                         if (function.path("arguments").isTextual()) {
-                            total += count(encoding, function.path("arguments").asText());
+                            total += counter.count(function.path("arguments").asText());
                         }
                     }
                 }

@@ -21,6 +21,20 @@ class MockOptionsTest {
         assertEquals(0.0, o.slowRate());
         assertEquals(MockOptions.DEFAULT_SLOW_MILLIS, o.slowMillis());
         assertEquals(0.0, o.resetRate());
+        assertEquals(MockOptions.Usage.EXACT, o.usageCounting());
+    }
+
+    @Test
+    void usageCountingIsChosenByName() {
+        assertEquals(MockOptions.Usage.ESTIMATE, MockOptions.fromArgs(new String[] {"--usage", "estimate"}).usageCounting());
+        assertEquals(MockOptions.Usage.ESTIMATE, MockOptions.fromArgs(new String[] {"mock", "--usage=ESTIMATE"}).usageCounting());
+        assertEquals(MockOptions.Usage.EXACT, MockOptions.fromArgs(new String[] {"--usage", "exact"}).usageCounting());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> MockOptions.fromArgs(new String[] {"--usage", "cheap"}));
+        assertTrue(e.getMessage().contains("--usage") && e.getMessage().contains("estimate"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new MockOptions().usageCounting(null));
+        assertTrue(MockOptions.usage().contains("--usage exact|estimate"));
+        assertTrue(new MockOptions().usageCounting(MockOptions.Usage.ESTIMATE).toString().contains("usage=estimate"));
     }
 
     @Test
