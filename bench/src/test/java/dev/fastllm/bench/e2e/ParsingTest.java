@@ -60,7 +60,7 @@ class ParsingTest {
         assertTrue(s.get("gateway.tokens").endsWith("#countText"));
         assertEquals(List.of("gateway.tokens", "jtokkit.tokens"), AgentPoints.applied(s));
         assertEquals(List.of("gateway.tokens", "gateway.rate-limiter", "gateway.connection-pool", "gateway.routing",
-                "jtokkit.tokens"), AgentPoints.allNames(s));
+                "jtokkit.tokens", "jtokkit-registry.tokens"), AgentPoints.allNames(s));
         assertEquals("FAST_LLM_GATEWAY_CONNECTION_POOL", AgentPoints.envName("gateway.connection-pool"));
     }
 
@@ -70,13 +70,14 @@ class ParsingTest {
         List<Variant> one = Variant.afterDiscovery(List.of("gateway.tokens"), names);
         assertEquals(1, one.size(), "with one point applied, 'only' it is all on: not run twice");
         assertEquals(Map.of("FAST_LLM_GATEWAY_TOKENS", "off", "FAST_LLM_GATEWAY_RATE_LIMITER", "off",
-                "FAST_LLM_GATEWAY_CONNECTION_POOL", "off", "FAST_LLM_GATEWAY_ROUTING", "off"), one.get(0).env());
+                "FAST_LLM_GATEWAY_CONNECTION_POOL", "off", "FAST_LLM_GATEWAY_ROUTING", "off",
+                "FAST_LLM_JTOKKIT_TOKENS", "off", "FAST_LLM_JTOKKIT_REGISTRY_TOKENS", "off"), one.get(0).env());
         List<Variant> all = Variant.afterDiscovery(names, names);
-        assertEquals(5, all.size());
+        assertEquals(7, all.size());
         Variant pool = all.get(2);
         assertEquals("only gateway.connection-pool", pool.name());
         assertTrue(pool.agent());
-        assertEquals(3, pool.env().size());
+        assertEquals(5, pool.env().size());
         assertTrue(!pool.env().containsKey("FAST_LLM_GATEWAY_CONNECTION_POOL"));
     }
 
