@@ -15,15 +15,37 @@ import java.util.List;
  */
 public abstract class PointInstrumentation {
 
-    /** {@code <target>.<component>}, e.g. {@code gateway.tokens}. */
-    public abstract String pointName();
+    private final String pointName;
+    private final Component component;
+    private final Kind kind;
+    private final String targetClass;
 
-    public abstract Component component();
+    /**
+     * @param pointName   {@code <target>.<component>}, e.g. {@code gateway.tokens}
+     * @param targetClass fully qualified name of the class rewritten
+     */
+    protected PointInstrumentation(String pointName, Component component, Kind kind, String targetClass) {
+        this.pointName = pointName;
+        this.component = component;
+        this.kind = kind;
+        this.targetClass = targetClass;
+    }
 
-    public abstract Kind kind();
+    public final String pointName() {
+        return pointName;
+    }
 
-    /** Fully qualified name of the class rewritten. */
-    public abstract String targetClass();
+    public final Component component() {
+        return component;
+    }
+
+    public final Kind kind() {
+        return kind;
+    }
+
+    public final String targetClass() {
+        return targetClass;
+    }
 
     /**
      * Every method of the target this point rewrites, each with its advice. A stateful point lists every

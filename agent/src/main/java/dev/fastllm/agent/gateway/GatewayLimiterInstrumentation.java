@@ -34,24 +34,8 @@ public final class GatewayLimiterInstrumentation extends PointInstrumentation {
     private static final String LIMITS = "dev.fastllm.gateway.limits.KeyLimits";
     private static final String DECISION = "dev.fastllm.gateway.limits.RateLimitDecision";
 
-    @Override
-    public String pointName() {
-        return "gateway.rate-limiter";
-    }
-
-    @Override
-    public Component component() {
-        return Component.RATE_LIMITER;
-    }
-
-    @Override
-    public Kind kind() {
-        return Kind.STATEFUL;
-    }
-
-    @Override
-    public String targetClass() {
-        return TARGET;
+    public GatewayLimiterInstrumentation() {
+        super("gateway.rate-limiter", Component.RATE_LIMITER, Kind.STATEFUL, TARGET);
     }
 
     @Override

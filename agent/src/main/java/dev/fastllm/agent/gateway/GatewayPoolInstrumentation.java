@@ -42,24 +42,8 @@ public final class GatewayPoolInstrumentation extends PointInstrumentation {
         {"connector", TARGET + "$Connector"},
     };
 
-    @Override
-    public String pointName() {
-        return "gateway.connection-pool";
-    }
-
-    @Override
-    public Component component() {
-        return Component.CONNECTION_POOL;
-    }
-
-    @Override
-    public Kind kind() {
-        return Kind.STATEFUL;
-    }
-
-    @Override
-    public String targetClass() {
-        return TARGET;
+    public GatewayPoolInstrumentation() {
+        super("gateway.connection-pool", Component.CONNECTION_POOL, Kind.STATEFUL, TARGET);
     }
 
     @Override

@@ -32,24 +32,8 @@ public final class GatewayRoutingInstrumentation extends PointInstrumentation {
     static final String TARGET = "dev.fastllm.gateway.routing.Router";
     static final String ROUTE = "dev.fastllm.gateway.routing.Route";
 
-    @Override
-    public String pointName() {
-        return "gateway.routing";
-    }
-
-    @Override
-    public Component component() {
-        return Component.ROUTING;
-    }
-
-    @Override
-    public Kind kind() {
-        return Kind.STATEFUL;
-    }
-
-    @Override
-    public String targetClass() {
-        return TARGET;
+    public GatewayRoutingInstrumentation() {
+        super("gateway.routing", Component.ROUTING, Kind.STATEFUL, TARGET);
     }
 
     @Override

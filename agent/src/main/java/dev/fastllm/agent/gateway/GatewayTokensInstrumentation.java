@@ -25,24 +25,8 @@ public final class GatewayTokensInstrumentation extends PointInstrumentation {
 
     static final String TARGET = "dev.fastllm.gateway.tokens.PromptTokenCounter";
 
-    @Override
-    public String pointName() {
-        return "gateway.tokens";
-    }
-
-    @Override
-    public Component component() {
-        return Component.TOKENS;
-    }
-
-    @Override
-    public Kind kind() {
-        return Kind.PURE;
-    }
-
-    @Override
-    public String targetClass() {
-        return TARGET;
+    public GatewayTokensInstrumentation() {
+        super("gateway.tokens", Component.TOKENS, Kind.PURE, TARGET);
     }
 
     @Override

@@ -28,24 +28,8 @@ public final class JTokkitRegistryInstrumentation extends PointInstrumentation {
 
     static final String TARGET = "com.knuddels.jtokkit.EncodingFactory";
 
-    @Override
-    public String pointName() {
-        return "jtokkit-registry.tokens";
-    }
-
-    @Override
-    public Component component() {
-        return Component.TOKENS;
-    }
-
-    @Override
-    public Kind kind() {
-        return Kind.PURE;
-    }
-
-    @Override
-    public String targetClass() {
-        return TARGET;
+    public JTokkitRegistryInstrumentation() {
+        super("jtokkit-registry.tokens", Component.TOKENS, Kind.PURE, TARGET);
     }
 
     @Override

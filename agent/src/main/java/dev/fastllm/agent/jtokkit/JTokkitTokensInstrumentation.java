@@ -38,24 +38,8 @@ public final class JTokkitTokensInstrumentation extends PointInstrumentation {
     private static final String LIST = JTokkitTypes.INT_ARRAY_LIST;
     private static final String RESULT = JTokkitTypes.ENCODING_RESULT;
 
-    @Override
-    public String pointName() {
-        return "jtokkit.tokens";
-    }
-
-    @Override
-    public Component component() {
-        return Component.TOKENS;
-    }
-
-    @Override
-    public Kind kind() {
-        return Kind.PURE;
-    }
-
-    @Override
-    public String targetClass() {
-        return TARGET;
+    public JTokkitTokensInstrumentation() {
+        super("jtokkit.tokens", Component.TOKENS, Kind.PURE, TARGET);
     }
 
     @Override
