@@ -185,7 +185,9 @@ class GatewayRoutingJvmTest {
             assertTrue(wrong.stream().allMatch(w -> w.startsWith("duo 502") && w.contains("code=connect")), wrong.toString());
             assertTrue(wrong.size() <= series(m, "fastllm_errors_total"), wrong + "\n" + m);
             double fallbacks = routing(m, "fallback");
-            assertTrue(fallbacks > 0 && fallbacks < routing(m, "fast"), m);
+            // after a fault a group's state sits in the original, and fast decisions on it decline until it is
+            // idle again (the documented rule): how many do depends on timing, that both paths ran does not
+            assertTrue(fallbacks > 0 && routing(m, "fast") > 0, m);
             assertEquals(fallbacks, series(m, "fastllm_errors_total") + series(m, "fastllm_declines_total"), m);
             try (PointJmx jmx = PointJmx.connect(g.jvm.pid(), "gateway.routing").awaitRegistered(20_000)) {
                 assertEveryRouteEnded(jmx);
