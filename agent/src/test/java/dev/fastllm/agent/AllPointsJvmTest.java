@@ -5,11 +5,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -35,14 +34,9 @@ class AllPointsJvmTest {
     @BeforeAll
     static void mockAndBaseline() throws Exception {
         int mockPort = ChildJvm.freePort();
-        mock = ChildJvm.spec().jar(ChildJvm.GATEWAY_JAR, "mock", "--port", Integer.toString(mockPort),
-                "--latency-ms", "1000").start("all-points-mock");
-        config = Path.of("target", "all-points-gateway.yaml").toAbsolutePath();
-        try (var in = AllPointsJvmTest.class.getResourceAsStream("/all-points-gateway.yaml")) {
-            Files.writeString(config, new String(in.readAllBytes(), StandardCharsets.UTF_8)
-                    .replace("${MOCK_PORT}", Integer.toString(mockPort))
-                    .replace("${DEAD_PORT}", Integer.toString(ChildJvm.freePort())));
-        }
+        mock = GatewayProcess.slowMock("all-points-mock", mockPort);
+        config = GatewayProcess.config("all-points-gateway.yaml", Map.of("MOCK_PORT", Integer.toString(mockPort),
+                "DEAD_PORT", Integer.toString(ChildJvm.freePort())));
         try (GatewayProcess g = GatewayProcess.onConfig("all-plain", ChildJvm.spec(), config, false)) {
             withoutAgent = script(g);
         }

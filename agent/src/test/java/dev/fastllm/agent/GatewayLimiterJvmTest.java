@@ -5,10 +5,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -37,13 +37,8 @@ class GatewayLimiterJvmTest {
     @BeforeAll
     static void mockAndBaseline() throws Exception {
         int mockPort = ChildJvm.freePort();
-        mock = ChildJvm.spec().jar(ChildJvm.GATEWAY_JAR, "mock", "--port", Integer.toString(mockPort),
-                "--latency-ms", "1000").start("limiter-mock");
-        config = Path.of("target", "limiter-gateway.yaml").toAbsolutePath();
-        try (var in = GatewayLimiterJvmTest.class.getResourceAsStream("/limiter-gateway.yaml")) {
-            Files.writeString(config, new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
-                    .replace("${MOCK_PORT}", Integer.toString(mockPort)));
-        }
+        mock = GatewayProcess.slowMock("limiter-mock", mockPort);
+        config = GatewayProcess.config("limiter-gateway.yaml", Map.of("MOCK_PORT", Integer.toString(mockPort)));
         try (GatewayProcess g = GatewayProcess.onConfig("limiter-plain", ChildJvm.spec(), config, false)) {
             withoutAgent = script(g);
         }

@@ -47,6 +47,25 @@ final class GatewayProcess implements AutoCloseable {
         return p.toAbsolutePath();
     }
 
+    /** The gateway jar's mock provider in its own JVM on {@code port}, answering after 1 s (requests hold slots). */
+    static ChildJvm slowMock(String name, int port) throws IOException {
+        return ChildJvm.spec().jar(ChildJvm.GATEWAY_JAR, "mock", "--port", Integer.toString(port),
+                "--latency-ms", "1000").start(name);
+    }
+
+    /** A config from the test resources, written to {@code target/} with each {@code ${NAME}} replaced. */
+    static Path config(String resource, java.util.Map<String, String> values) throws IOException {
+        Path p = Path.of("target", resource).toAbsolutePath();
+        try (InputStream in = GatewayProcess.class.getResourceAsStream("/" + resource)) {
+            String text = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            for (java.util.Map.Entry<String, String> e : values.entrySet()) {
+                text = text.replace("${" + e.getKey() + "}", e.getValue());
+            }
+            Files.writeString(p, text);
+        }
+        return p;
+    }
+
     /** Without the agent. */
     static GatewayProcess plain(String name, Path javaHome) throws Exception {
         return start(name, ChildJvm.spec().javaHome(javaHome), -1);
