@@ -320,7 +320,6 @@ class GatewayLimiterFastPathTest {
     @Test
     void aFaultMidCallCostsAtMostOneAdmissionPerFallback() throws Exception {
         Point point = point("faults=gateway.rate-limiter:0.3");
-        point.breaker(); // the breaker stays closed long enough at this rate for the burst below to mix paths
         Rewritten subject = new Rewritten(point);
         KeyLimits limits = new KeyLimits(50, Long.MAX_VALUE, 4);
         long now = 9_000_000;
