@@ -41,6 +41,21 @@ class RuntimeTest {
     }
 
     @Test
+    void withoutAMetricsPortNoRegistryIsBuilt() {
+        RecordingWarnings w = new RecordingWarnings();
+        Points points = new Points(null, new ManualClock(), w);
+        Point tokens = points.declare("jtokkit.tokens", Component.TOKENS, Kind.PURE, Flag.ON);
+        try (FallbackRuntime r = FallbackRuntime.start(points, Settings.load("", null, null, w), w)) {
+            assertNull(r.meterRegistry());
+            assertNull(r.endpoint());
+            tokens.markApplied("com.knuddels.jtokkit.GptBytePairEncoding#countTokens");
+            assertEquals(List.of("[fast-llm] jtokkit.tokens: on (default), pure, breaker closed, applied to "
+                    + "com.knuddels.jtokkit.GptBytePairEncoding#countTokens"), r.statusLines());
+        }
+        assertTrue(w.messages.isEmpty(), w.messages.toString());
+    }
+
+    @Test
     void theMetricsLineIsAUsableUrlOnIpv6() throws Exception {
         RecordingWarnings w = new RecordingWarnings();
         Settings s = Settings.load("metrics.port=0,metrics.host=::1", null, null, w);
