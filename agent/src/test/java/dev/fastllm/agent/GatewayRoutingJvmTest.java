@@ -39,11 +39,7 @@ class GatewayRoutingJvmTest {
 
     @BeforeAll
     static void baseline() throws Exception {
-        int dead = ChildJvm.freePort(); // nothing listens there: every call is a connection error
-        config = Path.of("target", "routing-gateway.yaml").toAbsolutePath();
-        String yaml = new String(GatewayRoutingJvmTest.class.getResourceAsStream("/routing-gateway.yaml")
-                .readAllBytes(), StandardCharsets.UTF_8).replace("DEAD_PORT", Integer.toString(dead));
-        Files.writeString(config, yaml, StandardCharsets.UTF_8);
+        writeConfig();
         try (GatewayProcess g = start("routing-plain", ChildJvm.spec(), false)) {
             withoutAgent = script(g);
             assertTrue(g.jvm.agentLines().isEmpty(), g.jvm.describe());
@@ -53,6 +49,15 @@ class GatewayRoutingJvmTest {
         assertTrue(all.contains("solo-dead 429 model=null retries=0 code=no_deployments_available retry-after=yes"), all);
         assertTrue(all.contains("duo 200 model=duo-live retries=1"), all);     // retried onto the spare
         assertTrue(all.contains("limited 429"), all);                         // rpm capacity
+    }
+
+    /** The routing config with a fresh port nobody listens on, under target/. */
+    static void writeConfig() throws Exception {
+        int dead = ChildJvm.freePort(); // nothing listens there: every call is a connection error
+        config = Path.of("target", "routing-gateway.yaml").toAbsolutePath();
+        String yaml = new String(GatewayRoutingJvmTest.class.getResourceAsStream("/routing-gateway.yaml")
+                .readAllBytes(), StandardCharsets.UTF_8).replace("DEAD_PORT", Integer.toString(dead));
+        Files.writeString(config, yaml, StandardCharsets.UTF_8);
     }
 
     static GatewayProcess start(String name, ChildJvm.Spec spec, boolean agent) throws Exception {
