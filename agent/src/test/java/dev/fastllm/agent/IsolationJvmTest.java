@@ -66,8 +66,9 @@ class IsolationJvmTest {
         new ByteBuddy().subclass(Object.class).name("dev.fastllm.gateway.tokens.PromptTokenCounter")
                 .defineMethod("countText", int.class, Visibility.PUBLIC).withParameters(String.class)
                 .intercept(FixedValue.value(7)).make().saveIn(dir.toFile());
-        try (ChildJvm jvm = ChildJvm.spec().agent(null).main(List.of(TEST_CLASSES, dir), ShapeApp.class.getName())
-                .start("shape-app")) {
+        Path classLog = Path.of("target", "shape-app-classes.log").toAbsolutePath();
+        try (ChildJvm jvm = ChildJvm.spec().agent(null).jvmArg("-Xlog:class+load=info:file=" + classLog)
+                .main(List.of(TEST_CLASSES, dir), ShapeApp.class.getName()).start("shape-app")) {
             assertEquals(0, jvm.awaitExit(60_000), jvm.describe());
             assertEquals("countText(String) = 7\n", jvm.stdout());
             List<String> lines = jvm.agentLines();
@@ -77,6 +78,13 @@ class IsolationJvmTest {
             // the other points' targets are not on this class path
             assertTrue(lines.stream().allMatch(l -> l.contains("gateway.tokens") || l.endsWith("target absent")),
                     jvm.describe());
+            // no metrics port asked for: no registry is built (it loads ~170 classes); the verifier still loads
+            // the few Micrometer types that fallback's signatures name
+            List<String> loaded = java.nio.file.Files.readAllLines(classLog);
+            assertTrue(loaded.stream().anyMatch(l -> l.contains("dev.fastllm.fallback.Point ")), "no class log " + classLog);
+            long metricsClasses = loaded.stream().filter(l -> l.contains("dev.fastllm.shaded.io.")).count();
+            assertTrue(metricsClasses < 10, metricsClasses + " metrics classes loaded, see " + classLog);
+            assertFalse(loaded.stream().anyMatch(l -> l.contains("dev.fastllm.shaded.io.prometheus")), "see " + classLog);
         }
     }
 
