@@ -1,15 +1,13 @@
 #!/usr/bin/env bash
 # The end-to-end report: the demo gateway under load without and with the agent, REPORT.md and charts in
-# bench/results/. Usage: bench/run-e2e.sh [--quick] [--out DIR] [--note TEXT]
-# Builds the jars with Maven only if one is missing; needs a JDK 17+ and wrk (Debian package "wrk").
+# bench/results/. Usage: bench/run-e2e.sh [--quick | --smoke] [--out DIR] [--note TEXT]
+# Builds the jars with Maven only if one is missing; needs a JDK 17+ and wrk (Debian package "wrk", installed
+# by bench/scripts/ensure-wrk.sh when run as root).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
-if ! command -v wrk >/dev/null 2>&1; then
-  echo "wrk is not installed. On Debian or Ubuntu: sudo apt-get install -y wrk" >&2
-  exit 2
-fi
+bench/scripts/ensure-wrk.sh || exit 2
 java_bin="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 if ! "$java_bin" -version >/dev/null 2>&1; then
   echo "no java found: set JAVA_HOME or put a JDK 17+ on the PATH" >&2

@@ -55,10 +55,13 @@ public final class E2eMain {
         String loadAtStart = Machine.loadAverage();
         long t0 = System.nanoTime();
         List<Workloads.Workload> workloads = Workloads.fromClassPath().all(plan.quick());
+        if (plan.smoke()) {
+            workloads = workloads.subList(0, 1);
+        }
         List<Workloads.Workload> chatOnly = workloads.subList(0, 1);
         Results results = new Results();
         System.out.printf(Locale.ROOT, "end-to-end run (%s): %d workloads, %d s warm-up + %d s saturation + %d s at a"
-                        + " fixed rate each; gateway heap %s%n", plan.quick() ? "quick" : "full", workloads.size(),
+                        + " fixed rate each; gateway heap %s%n", plan.smoke() ? "smoke" : plan.quick() ? "quick" : "full", workloads.size(),
                 plan.warmupSeconds(), plan.saturationSeconds(), plan.rateSeconds(), Plan.HEAP);
 
         Processes.Started fast = processes.mock("mock-fast");
@@ -77,9 +80,13 @@ public final class E2eMain {
             List<String> names = AgentPoints.allNames(statuses);
             System.out.println("  agent points: " + statuses);
             List<Variant> more = Variant.afterDiscovery(applied, names);
-            runner.addSteps((more.size() - 1) * workloads.size());
+            List<Workloads.Workload> onePointSet = Workloads.onePointSet(workloads);
             for (Variant v : more) {
-                runner.run(v, plan.mainKeys(), workloads, false);
+                runner.addSteps(v.onePoint() ? onePointSet.size() : workloads.size());
+            }
+            runner.addSteps(-workloads.size()); // "all off" was counted in the plan
+            for (Variant v : more) {
+                runner.run(v, plan.mainKeys(), v.onePoint() ? onePointSet : workloads, false);
             }
             runner.addSteps(workloads.size());
             runner.run(Variant.NO_AGENT_AGAIN, plan.mainKeys(), workloads, false);

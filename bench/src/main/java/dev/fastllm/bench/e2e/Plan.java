@@ -4,10 +4,11 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * What one run measures and for how long: the full plan for the published report, or {@code --quick} to try the
- * runner in a few minutes (short windows, three workloads, no million-key run).
+ * What one run measures and for how long: the full plan for the published report, {@code --quick} to try the
+ * runner in a few minutes (short windows, three workloads, no million-key run), or {@code --smoke}, which only
+ * proves that every step still runs (one-second windows, chat only, one key count; what the build's test runs).
  *
- * @param quick             the short plan
+ * @param quick             the short plan (also true for the smoke plan)
  * @param root              the repository root (jars under {@code demo-gateway/target} and {@code agent/target})
  * @param out               where REPORT.md and the charts go
  * @param work              scratch files and process logs
@@ -22,10 +23,11 @@ import java.util.List;
  * @param rateShare         the fixed rate as a share of the no-agent saturation rate of the workload
  * @param maxRate           upper bound of the fixed rate (the JDK client's own CPU grows with it)
  * @param note              a line printed in bold at the top of the report (e.g. that the machine was busy)
+ * @param smoke             the smoke plan: its figures mean nothing
  */
 public record Plan(boolean quick, Path root, Path out, Path work, int warmupSeconds, int saturationSeconds,
                    int rateWarmupSeconds, int rateSeconds, int connections, int mainKeys, List<Integer> keyCounts,
-                   double rateShare, double maxRate, String note) {
+                   double rateShare, double maxRate, String note, boolean smoke) {
 
     /** Heap of every gateway and mock JVM, so memory figures compare; a million keys do not fit (see {@link #heapFor}). */
     public static final String HEAP = "512m";
@@ -33,29 +35,35 @@ public record Plan(boolean quick, Path root, Path out, Path work, int warmupSeco
     public static final String BIG_HEAP = "2g";
     public static final int BIG_KEYS = 100_000;
 
-    /** Parses {@code [--quick] [--root DIR] [--out DIR] [--note TEXT]}. */
+    /** Parses {@code [--quick | --smoke] [--root DIR] [--out DIR] [--note TEXT]}. */
     public static Plan fromArgs(String[] args) {
         boolean quick = false;
+        boolean smoke = false;
         Path root = Path.of(".");
         Path out = null;
         String note = "";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
+                case "--smoke" -> smoke = true;
                 case "--root" -> root = Path.of(value(args, ++i));
                 case "--out" -> out = Path.of(value(args, ++i));
                 case "--note" -> note = value(args, ++i);
                 default -> throw new IllegalArgumentException("unknown argument '" + args[i]
-                        + "'; usage: [--quick] [--root DIR] [--out DIR] [--note TEXT]");
+                        + "'; usage: [--quick | --smoke] [--root DIR] [--out DIR] [--note TEXT]");
             }
         }
         if (out == null) {
             out = root.resolve("bench").resolve("results");
         }
         Path work = root.resolve("bench").resolve("target").resolve("e2e");
+        if (smoke) {
+            return new Plan(true, root, out, work, 1, 1, 1, 1, 8, 1_000, List.of(1), 0.25, 100, note, true);
+        }
         return quick
-                ? new Plan(true, root, out, work, 2, 3, 1, 3, 32, 10_000, List.of(1), 0.25, 500, note)
-                : new Plan(false, root, out, work, 4, 8, 2, 8, 32, 10_000, List.of(1, 1_000_000), 0.25, 500, note);
+                ? new Plan(true, root, out, work, 2, 3, 1, 3, 32, 10_000, List.of(1), 0.25, 500, note, false)
+                : new Plan(false, root, out, work, 4, 7, 2, 7, 32, 10_000, List.of(1, 1_000_000), 0.25, 500, note,
+                        false);
     }
 
     private static String value(String[] args, int i) {

@@ -63,7 +63,7 @@ final class ReportWriter {
         md.append("| | |\n|---|---|\n");
         row2("Date (UTC)", started);
         row2("Command", "`bench/run-e2e.sh" + (args.isEmpty() ? "" : " " + args) + "`"
-                + (plan.quick() ? " (quick plan)" : " (full plan)"));
+                + (plan.smoke() ? " (smoke plan: its figures mean nothing)" : plan.quick() ? " (quick plan)" : " (full plan)"));
         row2("Duration", fmt("%.1f min", minutes));
         row2("Machine", Machine.describe());
         row2("Load average (1, 5, 15 min)", loadAtStart + " at the start, " + Machine.loadAverage()
@@ -90,8 +90,9 @@ final class ReportWriter {
                     .append(status == null ? "none: not rewritten by this agent build (its class loads unchanged)" : status)
                     .append(" |\n");
         }
-        md.append("\nA point measured alone has every other point off. While the agent rewrites one point, \"only\" that"
-                + " point is the same as all on and is not run twice.\n\n");
+        md.append("\nA point measured alone has every other point off and runs chat, RAG and streaming on o200k_base"
+                + " (the other workloads differ only for the tokens point, and all on runs them). While the agent rewrites"
+                + " one point, \"only\" that point is the same as all on and is not run twice.\n\n");
     }
 
     private void throughput() {

@@ -35,6 +35,11 @@ public record Variant(String name, boolean agent, Map<String, String> env) {
         return new Variant("agent, all off", true, env);
     }
 
+    /** Whether this is one point on and the others off (see {@link #alone}). */
+    public boolean onePoint() {
+        return name.startsWith("only ");
+    }
+
     /** {@code point} on and every other of {@code points} off. */
     public static Variant alone(String point, List<String> points) {
         Map<String, String> env = new LinkedHashMap<>();

@@ -74,6 +74,21 @@ public final class Workloads {
         return out;
     }
 
+    /**
+     * The workloads a point measured alone runs: chat, RAG and streaming on o200k_base (the quick plan's set). The
+     * other workloads differ from these in the encoding or the prompt's shape, which only the tokens point sees,
+     * and every point at once runs them all; measuring each point alone on all six would take the full run past 20 min.
+     */
+    public static List<Workload> onePointSet(List<Workload> all) {
+        List<Workload> out = new ArrayList<>();
+        for (Workload w : all) {
+            if (w.name().equals("chat-o200k") || w.name().equals("rag-o200k") || w.name().equals("stream-o200k")) {
+                out.add(w);
+            }
+        }
+        return out;
+    }
+
     List<String> chat(String group, boolean stream) {
         List<String> bodies = new ArrayList<>();
         for (int i = 0; i < 64; i++) {

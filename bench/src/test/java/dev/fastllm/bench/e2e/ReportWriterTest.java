@@ -51,7 +51,7 @@ class ReportWriterTest {
     void reportHasTheTablesTheRatiosAndTheVerdicts() throws Exception {
         Path out = Files.createTempDirectory("e2e-report");
         Plan plan = new Plan(false, out, out, out.resolve("work"), 4, 8, 2, 8, 32, 10_000, List.of(1, 1_000_000), 0.5,
-                1_500, "Noisy: the machine was shared");
+                1_500, "Noisy: the machine was shared", false);
         Path file = new ReportWriter(plan, sample(), "2026-12-01T13:00:00Z", 12.5, "", "0.50 0.40 0.30").write();
         String md = Files.readString(file);
         assertTrue(md.contains("**Noisy: the machine was shared**"));
