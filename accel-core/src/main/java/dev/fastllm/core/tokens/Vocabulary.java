@@ -1,12 +1,8 @@
 package dev.fastllm.core.tokens;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.Base64;
 
 /**
  * The mergeable ranks of one encoding: byte string to rank, read once from a published
@@ -27,6 +23,17 @@ import java.util.Base64;
 final class Vocabulary {
     static final int NONE = Integer.MAX_VALUE;
 
+    /** Value of each base64 character (the standard alphabet), -1 for any other byte. */
+    private static final byte[] BASE64 = new byte[256];
+
+    static {
+        Arrays.fill(BASE64, (byte) -1);
+        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        for (int v = 0; v < alphabet.length(); v++) {
+            BASE64[alphabet.charAt(v)] = (byte) v;
+        }
+    }
+
     private final byte[] tokenBytes;
     private final int[] tokenStart;
     private final int[] slots;
@@ -39,31 +46,21 @@ final class Vocabulary {
     private final int size;
     private final int longestToken;
 
-    private Vocabulary(byte[][] tokens) {
-        this.size = tokens.length;
-        int total = 0;
+    /** Over {@code size} tokens whose bytes lie back to back in {@code tokenBytes}, rank r at {@code tokenStart[r]}. */
+    private Vocabulary(byte[] tokenBytes, int[] tokenStart, int size) {
+        this.size = size;
+        this.tokenBytes = tokenBytes;
+        this.tokenStart = tokenStart;
         int longest = 0;
-        for (byte[] t : tokens) {
-            total += t.length;
-            longest = Math.max(longest, t.length);
-        }
-        longestToken = longest;
-        tokenBytes = new byte[total];
-        tokenStart = new int[size + 1];
-        int at = 0;
-        for (int r = 0; r < size; r++) {
-            tokenStart[r] = at;
-            System.arraycopy(tokens[r], 0, tokenBytes, at, tokens[r].length);
-            at += tokens[r].length;
-        }
-        tokenStart[size] = at;
-
         int shortCount = 0;
-        for (byte[] t : tokens) {
-            if (t.length <= 8) {
+        for (int r = 0; r < size; r++) {
+            int length = tokenStart[r + 1] - tokenStart[r];
+            longest = Math.max(longest, length);
+            if (length <= 8) {
                 shortCount++;
             }
         }
+        longestToken = longest;
         int longCount = size - shortCount;
         int capacity = Integer.highestOneBit(Math.max(16, longCount * 2)) << 1;
         slots = new int[capacity];
@@ -74,28 +71,31 @@ final class Vocabulary {
         pairRanks = new int[1 << 16];
         Arrays.fill(pairRanks, NONE);
         for (int r = 0; r < size; r++) {
-            byte[] t = tokens[r];
-            if (t.length <= 8) {
-                long key = pack(t, 0, t.length);
-                int slot = shortSlot(key, t.length);
+            int from = tokenStart[r];
+            int to = tokenStart[r + 1];
+            int length = to - from;
+            if (length <= 8) {
+                long key = pack(tokenBytes, from, to);
+                int slot = shortSlot(key, length);
                 while (shortTable[2 * slot + 1] != 0) {
                     slot = (slot + 1) & shortMask;
                 }
                 shortTable[2 * slot] = key;
-                shortTable[2 * slot + 1] = ((long) r << 8) | t.length;
-                int bit = shortFilterBit(key, t.length);
+                shortTable[2 * slot + 1] = ((long) r << 8) | length;
+                int bit = shortFilterBit(key, length);
                 filter[bit >>> 6] |= 1L << bit;
             } else {
-                int slot = hash(t, 0, t.length) & slotMask;
+                int hash = hash(tokenBytes, from, to);
+                int slot = hash & slotMask;
                 while (slots[slot] != 0) {
                     slot = (slot + 1) & slotMask;
                 }
                 slots[slot] = r + 1;
-                int bit = longFilterBit(hash(t, 0, t.length));
+                int bit = longFilterBit(hash);
                 filter[bit >>> 6] |= 1L << bit;
             }
-            if (t.length == 2) {
-                pairRanks[((t[0] & 0xFF) << 8) | (t[1] & 0xFF)] = r;
+            if (length == 2) {
+                pairRanks[((tokenBytes[from] & 0xFF) << 8) | (tokenBytes[from + 1] & 0xFF)] = r;
             }
         }
     }
@@ -130,28 +130,72 @@ final class Vocabulary {
         if (raw == null) {
             throw new IllegalStateException("rank file not on the class path: " + resource);
         }
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(raw, StandardCharsets.US_ASCII), 1 << 16)) {
-            byte[][] tokens = new byte[1 << 12][];
-            int count = 0;
-            Base64.Decoder base64 = Base64.getDecoder();
-            for (String line; (line = in.readLine()) != null; ) {
-                if (line.isEmpty()) {
-                    continue;
-                }
-                int space = line.indexOf(' ');
-                int rank = Integer.parseInt(line, space + 1, line.length(), 10);
-                if (rank != count) {
-                    throw new IllegalStateException(resource + ": expected rank " + count + " but read " + rank);
-                }
-                if (count == tokens.length) {
-                    tokens = Arrays.copyOf(tokens, count * 2);
-                }
-                tokens[count++] = base64.decode(line.substring(0, space));
-            }
-            return new Vocabulary(Arrays.copyOf(tokens, count));
+        try (InputStream in = raw) {
+            return parse(resource, in.readAllBytes());
         } catch (IOException e) {
             throw new IllegalStateException("cannot read rank file " + resource, e);
         }
+    }
+
+    /**
+     * Decodes a rank file's bytes ({@code base64 rank} a line) straight into one array of token bytes: no string,
+     * no array per line, since this runs once per encoding at start-up, mostly before the JIT has compiled it.
+     */
+    static Vocabulary parse(String resource, byte[] file) {
+        int lines = 1;
+        for (byte b : file) {
+            if (b == '\n') {
+                lines++;
+            }
+        }
+        byte[] bytes = new byte[file.length]; // a token's bytes are shorter than its base64
+        int[] starts = new int[lines + 1];
+        int count = 0;
+        int out = 0;
+        int i = 0;
+        int n = file.length;
+        while (i < n) {
+            if (file[i] == '\n' || file[i] == '\r') {
+                i++;
+                continue;
+            }
+            starts[count] = out;
+            int bits = 0;
+            int acc = 0;
+            for (; i < n && file[i] != ' '; i++) {
+                int c = file[i] & 0xFF;
+                if (c == '=') {
+                    continue;
+                }
+                int v = BASE64[c];
+                if (v < 0) {
+                    throw new IllegalStateException(resource + ": not base64 in the token of line " + (count + 1));
+                }
+                acc = (acc << 6) | v;
+                bits += 6;
+                if (bits >= 8) {
+                    bits -= 8;
+                    bytes[out++] = (byte) (acc >>> bits);
+                    acc &= (1 << bits) - 1;
+                }
+            }
+            long rank = 0;
+            int digits = 0;
+            for (i++; i < n && file[i] != '\n' && file[i] != '\r'; i++, digits++) {
+                int d = file[i] - '0';
+                if (d < 0 || d > 9 || rank > Integer.MAX_VALUE) {
+                    throw new IllegalStateException(resource + ": no rank on line " + (count + 1));
+                }
+                rank = rank * 10 + d;
+            }
+            if (digits == 0 || rank != count) {
+                throw new IllegalStateException(resource + ": expected rank " + count + " but read "
+                        + (digits == 0 ? "none" : Long.toString(rank)));
+            }
+            count++;
+        }
+        starts[count] = out;
+        return new Vocabulary(Arrays.copyOf(bytes, out), Arrays.copyOf(starts, count + 1), count);
     }
 
     /** Hash of {@code b[from, to)}: bytes packed eight at a time into longs, then mixed. */
