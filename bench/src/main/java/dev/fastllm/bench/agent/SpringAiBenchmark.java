@@ -33,9 +33,10 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code split}: {@code TokenTextSplitter} (the builder's defaults, 800-token chunks, in the encoding) over the
  *       corpus files again and again up to 2 000 000 chars, as documents of at most one file each; ms per run,
  *       returning a checksum of the chunk texts.</li>
- *   <li>{@code estimate}: {@code JTokkitTokenCountEstimator.estimate(String)} over 20 000 chat-sized texts (50 to
- *       1 550 chars, slices of the corpus; 16 M chars in all, more than the agent's count memo holds, so counted
- *       afresh), one text per op.</li>
+ *   <li>{@code estimate}: {@code JTokkitTokenCountEstimator.estimate(String)} over 20 000 chat-sized texts, slices
+ *       of the corpus, one text per op: {@code chat} 50 to 1 550 chars (16 M chars in all, eight times what the
+ *       agent's count memo holds, so mostly counted afresh), {@code under512} 50 to 511 chars (below the memo's
+ *       threshold: every one counted).</li>
  *   <li>{@code newEstimator}, {@code newSplitter}: constructing a second and later estimator or splitter (each
  *       makes its own JTokkit registry and asks it for its encoding); us per construction.</li>
  * </ul>
@@ -55,8 +56,6 @@ public class SpringAiBenchmark {
     private TokenTextSplitter splitter;
     private JTokkitTokenCountEstimator estimator;
     private EncodingType type;
-    private String[] chat;
-    private int next;
 
     @Setup
     public void setUp() {
@@ -64,7 +63,6 @@ public class SpringAiBenchmark {
         documents = documents(SPLIT_CHARS);
         splitter = TokenTextSplitter.builder().withEncodingType(type).build();
         estimator = new JTokkitTokenCountEstimator(type);
-        chat = chatTexts(20_000);
     }
 
     /** The corpus files, again and again, as documents of at most one file each, up to {@code chars} chars. */
@@ -85,8 +83,29 @@ public class SpringAiBenchmark {
         return docs;
     }
 
-    /** Slices of 50 to 1 550 chars of the whole corpus, at seeded positions. */
-    static String[] chatTexts(int n) {
+    /** The texts of {@code estimate}, one after the other. */
+    @State(Scope.Thread)
+    public static class Chat {
+        @Param({"chat", "under512"})
+        public String texts;
+
+        private String[] all;
+        private int next;
+
+        @Setup
+        public void setUp() {
+            all = chatTexts(20_000, texts.equals("chat") ? 1_550 : 511);
+        }
+
+        String next() {
+            String t = all[next];
+            next = next + 1 == all.length ? 0 : next + 1;
+            return t;
+        }
+    }
+
+    /** Slices of 50 to {@code maxChars} chars of the whole corpus, at seeded positions. */
+    static String[] chatTexts(int n, int maxChars) {
         StringBuilder all = new StringBuilder();
         for (String name : Corpus.FILES) {
             all.append(Corpus.file(name));
@@ -94,7 +113,7 @@ public class SpringAiBenchmark {
         SplittableRandom r = new SplittableRandom(42);
         String[] texts = new String[n];
         for (int i = 0; i < n; i++) {
-            int len = 50 + r.nextInt(1_500);
+            int len = 50 + r.nextInt(maxChars - 49);
             int from = r.nextInt(all.length() - len);
             texts[i] = all.substring(from, from + len);
         }
@@ -109,12 +128,6 @@ public class SpringAiBenchmark {
             sum = sum * 31 + c.getText().hashCode();
         }
         return sum * 10_000 + chunks.size();
-    }
-
-    private String nextText() {
-        String t = chat[next];
-        next = next + 1 == chat.length ? 0 : next + 1;
-        return t;
     }
 
     @Benchmark
@@ -137,16 +150,16 @@ public class SpringAiBenchmark {
     @BenchmarkMode(Mode.Throughput)
     @OutputTimeUnit(TimeUnit.SECONDS)
     @Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
-    public int estimateNoAgent() {
-        return estimator.estimate(nextText());
+    public int estimateNoAgent(Chat chat) {
+        return estimator.estimate(chat.next());
     }
 
     @Benchmark
     @BenchmarkMode(Mode.Throughput)
     @OutputTimeUnit(TimeUnit.SECONDS)
     @Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g", AGENT})
-    public int estimateAgent() {
-        return estimator.estimate(nextText());
+    public int estimateAgent(Chat chat) {
+        return estimator.estimate(chat.next());
     }
 
     @Benchmark
@@ -188,7 +201,7 @@ public class SpringAiBenchmark {
                     + split(TokenTextSplitter.builder().withEncodingType(t).build(), documents(SPLIT_CHARS)));
             JTokkitTokenCountEstimator e = new JTokkitTokenCountEstimator(t);
             long sum = 0;
-            for (String text : chatTexts(20_000)) {
+            for (String text : chatTexts(20_000, 1_550)) {
                 sum = sum * 31 + e.estimate(text);
             }
             System.out.println("estimate " + t.getName() + " " + sum);
