@@ -26,7 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code JTokkitTokenCountEstimator} and batches the chunks with {@code TokenCountBatchingStrategy}, and prints the
  * same chunks, counts and batches (by checksum) without the agent and with the JTokkit points on (then answering
  * every call except those where JTokkit throws), off, {@code canary:50}, {@code shadow:100} and failing on every
- * call. Spring AI's newest version runs in every mode, its oldest supported one with the points on and in shadow.
+ * call. Spring AI's newest version runs in every mode (and with the points on on JDK 25, when installed), its oldest
+ * supported one with the points on and in shadow.
  */
 class SpringAiJvmTest {
 
@@ -83,9 +84,13 @@ class SpringAiJvmTest {
 
         /** Runs the application with the agent and these settings; its output must be the plain run's. */
         String withAgent(String mode, String settings) throws Exception {
+            return withAgent(mode, settings, ChildJvm.CURRENT_JAVA_HOME);
+        }
+
+        String withAgent(String mode, String settings, Path javaHome) throws Exception {
             int port = ChildJvm.freePort();
             String agentArgs = "metrics.port=" + port + (settings == null ? "" : "," + settings);
-            try (ChildJvm jvm = ChildJvm.spec().agent(agentArgs).main(classpath, "SpringAiTokensApp",
+            try (ChildJvm jvm = ChildJvm.spec().javaHome(javaHome).agent(agentArgs).main(classpath, "SpringAiTokensApp",
                     args(Integer.toString(port))).start("spring-ai-" + version + "-" + mode)) {
                 assertEquals(0, jvm.awaitExit(120_000), jvm.describe());
                 assertEquals(plain, jvm.stdout(), "Spring AI " + version + " answers differently: " + mode);
@@ -138,6 +143,9 @@ class SpringAiJvmTest {
         assertEquals(10, metric(faults, "fastllm_errors_total", null), faults);
         assertEquals(1, number(faults, "metrics fastllm_breaker_state\\{[^}]*point=\"jtokkit.tokens\"} (\\d+)"), faults);
         assertEquals(0, metric(faults, "fastllm_calls_total", "fast"), faults);
+        if (ChildJvm.jdk25Present()) { // the same classes on JDK 25 print what JDK 17 printed without the agent
+            assertOn(v.withAgent("jdk25-on", null, ChildJvm.JDK25));
+        }
     }
 
     @Test
