@@ -26,7 +26,7 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 
 /**
- * A Spring AI application (run as a source file by the agent's tests, against Spring AI's real jars of the version
+ * A Spring AI application (compiled and run by the agent's tests against the real jars of each Spring AI version
  * under test): splits real text with {@code TokenTextSplitter}, estimates chat-sized and large texts and media
  * messages with {@code JTokkitTokenCountEstimator}, and batches documents with {@code TokenCountBatchingStrategy},
  * printing every chunk's and batch's checksum and every count. Standard output must be the same with and without
@@ -61,7 +61,7 @@ public class SpringAiTokensApp {
         }
     }
 
-    /** Every document through three splitters; returns the default splitter's chunks. */
+    /** Every document through two splitters; returns the default splitter's chunks. */
     static List<Document> split(List<Document> documents) throws Exception {
         TokenTextSplitter byDefault = TokenTextSplitter.builder().build();
         TokenTextSplitter small = TokenTextSplitter.builder().withChunkSize(120).withMinChunkSizeChars(40)
@@ -73,7 +73,8 @@ public class SpringAiTokensApp {
                 try {
                     long t0 = System.nanoTime();
                     List<Document> out = splitter.apply(List.of(d));
-                    System.err.printf("time split %s %s %d ms%n", name, d.getId(), (System.nanoTime() - t0) / 1_000_000);
+                    System.err.println("time split " + name + " " + d.getId() + " " + (System.nanoTime() - t0) / 1_000_000
+                            + " ms");
                     System.out.println("split " + name + " " + d.getId() + " chunks " + out.size() + " " + digest(out));
                     if (splitter == byDefault) {
                         kept.addAll(out);
@@ -104,8 +105,8 @@ public class SpringAiTokensApp {
             JTokkitTokenCountEstimator estimator = new JTokkitTokenCountEstimator(type);
             long t1 = System.nanoTime();
             JTokkitTokenCountEstimator second = new JTokkitTokenCountEstimator(type);
-            System.err.printf("time estimator %s first %d us second %d us%n", type.getName(), (t1 - t0) / 1_000,
-                    (System.nanoTime() - t1) / 1_000);
+            System.err.println("time estimator " + type.getName() + " first " + (t1 - t0) / 1_000 + " us second "
+                    + (System.nanoTime() - t1) / 1_000 + " us");
             long sum = 0;
             long hash = 0;
             for (int round = 0; round < 2; round++) {
@@ -135,7 +136,7 @@ public class SpringAiTokensApp {
         }
     }
 
-    /** The chunks as documents of their own, batched for an embedding model three ways. */
+    /** The chunks as documents of their own, batched for an embedding model three ways, then by a limit too small. */
     static void batch(List<Document> chunks) throws Exception {
         List<Document> docs = new ArrayList<>();
         for (int i = 0; i < chunks.size(); i++) {
