@@ -80,9 +80,17 @@ final class EstimatorTwin {
         return f.get(instance);
     }
 
-    /** {@code estimateTokenCountInText}: JTokkit's ordinary count of {@code text}. */
+    /**
+     * {@code estimateTokenCountInText}: JTokkit's ordinary count of {@code text}, looked up in the memo but not added
+     * to it (a text counted alone is typically a splitter's segment, counted once).
+     */
     int text(String text) {
-        return counts == null || text == null ? Point.DECLINE_INT : counts.count(text);
+        return counts == null || text == null ? Point.DECLINE_INT : counts.lookUpOrCount(text);
+    }
+
+    /** A message's text: JTokkit's ordinary count, remembered. */
+    private int remembered(String text) {
+        return text == null ? Point.DECLINE_INT : counts.count(text);
     }
 
     /** {@code estimateTokenCountInMessages}: 3 priming tokens, each message, one token less for "o" models. */
@@ -108,13 +116,13 @@ final class EstimatorTwin {
         }
         int body;
         if (types.system.isInstance(message)) {
-            body = text(types.systemText(message));
+            body = remembered(types.systemText(message));
         } else if (types.user.isInstance(message)) {
             body = user(message);
         } else if (types.ai.isInstance(message)) {
             body = ai(message);
         } else if (types.toolResult.isInstance(message)) {
-            body = text(types.toolResultText(message));
+            body = remembered(types.toolResultText(message));
         } else {
             return Point.DECLINE_INT; // the original throws "Unknown message type"
         }
@@ -128,7 +136,7 @@ final class EstimatorTwin {
             if (!types.textContent.isInstance(content)) {
                 return Point.DECLINE_INT; // the original throws "Unknown content type"
             }
-            int t = text(types.contentText(content));
+            int t = remembered(types.contentText(content));
             if (t == Point.DECLINE_INT) {
                 return Point.DECLINE_INT;
             }
@@ -136,7 +144,7 @@ final class EstimatorTwin {
         }
         String name = types.userName(message);
         if (name != null) {
-            int t = text(name);
+            int t = remembered(name);
             return t == Point.DECLINE_INT ? Point.DECLINE_INT : n + 1 + t;
         }
         return n;
@@ -166,14 +174,14 @@ final class EstimatorTwin {
     private int requests(List<?> requests) throws Throwable {
         if (requests.size() == 1) {
             Object request = requests.get(0);
-            int name = text(types.requestName(request));
-            int arguments = name == Point.DECLINE_INT ? Point.DECLINE_INT : text(types.requestArguments(request));
+            int name = remembered(types.requestName(request));
+            int arguments = name == Point.DECLINE_INT ? Point.DECLINE_INT : remembered(types.requestArguments(request));
             return arguments == Point.DECLINE_INT ? Point.DECLINE_INT : 5 + name * 2 + arguments;
         }
         int n = 21;
         for (Object request : requests) {
             String arguments = types.requestArguments(request);
-            int name = text(types.requestName(request));
+            int name = remembered(types.requestName(request));
             if (name == Point.DECLINE_INT || !(arguments == null || arguments.trim().isEmpty())) {
                 return Point.DECLINE_INT;
             }

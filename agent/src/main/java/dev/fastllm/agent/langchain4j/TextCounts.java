@@ -6,7 +6,8 @@ import dev.fastllm.core.tokens.Tokenizer;
 
 /**
  * Token counts of message texts for one encoding, remembered up to a bound in bytes, so that a recount of an
- * unchanged chat history costs one lookup per message instead of a tokenization. A count is a pure function of
+ * unchanged chat history costs one lookup per message instead of a tokenization. Texts counted alone (not as a
+ * message) are looked up but not added ({@link #lookUpOrCount}). A count is a pure function of
  * the text, so a remembered count is exact by construction. Every text is remembered, short ones included
  * (a history of short messages is recounted as often as one of long ones); the key is the caller's own
  * {@code String}, whose hash the JDK caches, so a repeated lookup hashes nothing.
@@ -56,8 +57,13 @@ final class TextCounts {
         return n;
     }
 
-    Tokenizer tokenizer() {
-        return tokenizer;
+    /**
+     * The text's count, from the memo when it is there, else counted and not remembered: for texts that are rarely
+     * counted twice (a document splitter's growing segments), which would only churn the memo.
+     */
+    int lookUpOrCount(String text) {
+        Integer known = counts.getIfPresent(text);
+        return known != null ? known : tokenizer.count(text);
     }
 
     /** The weight held now, after pending maintenance (for tests and memory reports). */
