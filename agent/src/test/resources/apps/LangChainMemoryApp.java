@@ -1,7 +1,12 @@
+import dev.langchain4j.agent.tool.ToolExecutionRequest;
+import dev.langchain4j.data.document.Document;
+import dev.langchain4j.data.document.splitter.DocumentSplitters;
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.data.message.SystemMessage;
+import dev.langchain4j.data.message.ToolExecutionResultMessage;
 import dev.langchain4j.data.message.UserMessage;
+import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.memory.chat.TokenWindowChatMemory;
 import dev.langchain4j.model.openai.OpenAiTokenCountEstimator;
 
@@ -13,11 +18,14 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * A LangChain4j application (run as a source file by the agent's tests, against LangChain4j's real jars): a
- * token-window chat memory over an 80-turn conversation per model, printing after every turn how many messages
- * it keeps and their token count, and at the end the kept messages and the estimator's ids for the last answer.
- * Standard output must be the same with and without the agent. Given a metrics port, prints the agent's jtokkit
- * metrics on standard error. Usage: {@code LangChainMemoryApp.java [metricsPort]}.
+ * A LangChain4j application (run as a source file by the agent's tests, against LangChain4j's real jars, 1.0.0 to
+ * 1.19.0): a token-window chat memory over an 80-turn conversation per model, with every message type the
+ * estimator counts (system, users with and without a name, answers, tool calls with one request and with
+ * several, tool results), printing after every turn how many messages it keeps and their token count, and at
+ * the end the kept messages, each message's own count, the estimator's ids for the last answer, and a recursive
+ * document splitter's segments. Standard output must be the same with and without the agent. Given a metrics
+ * port, prints the agent's jtokkit and langchain4j metrics on standard error.
+ * Usage: {@code LangChainMemoryApp.java [metricsPort]}.
  */
 public class LangChainMemoryApp {
 
@@ -33,7 +41,11 @@ public class LangChainMemoryApp {
             SplittableRandom r = new SplittableRandom(model.length());
             String last = "";
             for (int turn = 0; turn < 80; turn++) {
-                memory.add(UserMessage.from(text(r, 3 + r.nextInt(30))));
+                memory.add(turn % 3 == 1 ? UserMessage.from("user" + turn % 7, text(r, 3 + r.nextInt(30)))
+                        : UserMessage.from(text(r, 3 + r.nextInt(30))));
+                if (turn % 5 == 2) {
+                    toolCall(memory, r, turn);
+                }
                 last = text(r, 40 + r.nextInt(400));
                 memory.add(AiMessage.from(last));
                 List<ChatMessage> kept = memory.messages();
@@ -41,8 +53,19 @@ public class LangChainMemoryApp {
                         + estimator.estimateTokenCountInMessages(kept));
             }
             for (ChatMessage m : memory.messages()) {
-                System.out.println(model + " kept " + m.type() + " " + m.toString().hashCode());
+                System.out.println(model + " kept " + m.type() + " " + m.toString().hashCode() + " tokens "
+                        + estimator.estimateTokenCountInMessage(m));
             }
+            StringBuilder doc = new StringBuilder();
+            while (doc.length() < 30_000) {
+                doc.append(text(r, 5 + r.nextInt(60))).append(r.nextInt(4) == 0 ? "\n\n" : ". ");
+            }
+            List<TextSegment> segments = DocumentSplitters.recursive(300, 30, estimator).split(Document.from(doc.toString()));
+            long hash = 0;
+            for (TextSegment segment : segments) {
+                hash = hash * 31 + segment.text().hashCode();
+            }
+            System.out.println(model + " segments " + segments.size() + " " + hash);
             List<Integer> ids = estimator.encode(last);
             System.out.println(model + " ids " + ids.hashCode() + " " + ids.size() + " decoded "
                     + estimator.decode(ids).equals(last) + " limited " + estimator.encode(last, 7));
@@ -51,10 +74,25 @@ public class LangChainMemoryApp {
             HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                     URI.create("http://127.0.0.1:" + args[0] + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
             for (String line : r.body().split("\n")) {
-                if (line.startsWith("fastllm_") && line.contains("point=\"jtokkit")) {
+                if (line.startsWith("fastllm_") && (line.contains("point=\"jtokkit") || line.contains("point=\"langchain4j"))) {
                     System.err.println("metrics " + line);
                 }
             }
+        }
+    }
+
+    /** An answer calling one tool, or several (with and without arguments), and the tools' results. */
+    static void toolCall(TokenWindowChatMemory memory, SplittableRandom r, int turn) {
+        int tools = turn % 2 == 0 ? 1 : 3;
+        List<ToolExecutionRequest> requests = new java.util.ArrayList<>();
+        for (int i = 0; i < tools; i++) {
+            requests.add(ToolExecutionRequest.builder().id("call" + turn + "_" + i).name("tool_" + WORDS[r.nextInt(5)])
+                    .arguments(tools == 1 || i == 0 ? "{\"q\": \"" + WORDS[r.nextInt(13)] + "\", \"n\": " + turn + "}" : "")
+                    .build());
+        }
+        memory.add(turn % 4 == 0 ? AiMessage.from(text(r, 4), requests) : AiMessage.from(requests));
+        for (ToolExecutionRequest request : requests) {
+            memory.add(ToolExecutionResultMessage.from(request, "result " + text(r, 2 + r.nextInt(20))));
         }
     }
 

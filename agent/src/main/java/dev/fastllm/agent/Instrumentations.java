@@ -6,6 +6,7 @@ import dev.fastllm.agent.gateway.GatewayRoutingInstrumentation;
 import dev.fastllm.agent.gateway.GatewayTokensInstrumentation;
 import dev.fastllm.agent.jtokkit.JTokkitRegistryInstrumentation;
 import dev.fastllm.agent.jtokkit.JTokkitTokensInstrumentation;
+import dev.fastllm.agent.langchain4j.LangChain4jTokensInstrumentation;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +30,8 @@ public final class Instrumentations {
         // JTokkit (dev.fastllm.agent.jtokkit)
         all.add(new JTokkitTokensInstrumentation());
         all.add(new JTokkitRegistryInstrumentation());
+        // LangChain4j (dev.fastllm.agent.langchain4j)
+        all.add(new LangChain4jTokensInstrumentation());
         return all;
     }
 }

@@ -1,5 +1,6 @@
 package dev.fastllm.agent;
 
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -11,29 +12,42 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * LangChain4j on the JTokkit points: a real LangChain4j application (LangChain4j's jars, run as the source file
+ * LangChain4j under the agent: a real LangChain4j application (LangChain4j's jars, run as the source file
  * {@code apps/LangChainMemoryApp.java} in a child JVM, with and without the real agent jar) keeps exactly the
- * same messages in its token-window chat memory, with the same token counts after every turn and the same ids,
- * whether the JTokkit points are on (then answering its counts), off, {@code canary:50}, {@code shadow:100} or
- * failing on every call.
+ * same messages in its token-window chat memory, with the same token counts after every turn, the same
+ * per-message counts, ids and document segments, whether the points are on (then {@code langchain4j.tokens}
+ * answers its counts and {@code jtokkit.tokens} its ids), off, {@code canary:50}, {@code shadow:100} or failing
+ * on every call; on the newest (1.19.0) and the oldest (1.0.0) LangChain4j served here, and on JDK 25 when
+ * present.
  */
 class LangChain4jJvmTest {
 
     static final Path APP = Path.of("target", "test-classes", "apps", "LangChainMemoryApp.java").toAbsolutePath();
+    static final String NEWEST = System.getProperty("langchain4j.version");
+    static final String OLDEST = System.getProperty("langchain4j-oldest.version");
+    static final String APPLIED = "[fast-llm] langchain4j.tokens: on (default), pure, breaker closed, applied to "
+            + "dev.langchain4j.model.openai.OpenAiTokenCountEstimator#estimateTokenCountInText,"
+            + "estimateTokenCountInMessage,estimateTokenCountInMessages";
 
     static String plain;
 
-    static List<Path> classpath() {
-        String lc = System.getProperty("langchain4j.version");
+    /** LangChain4j {@code version}'s jars, as Maven copied them to {@code target/test-apps}. */
+    static List<Path> classpath(String version) {
         List<Path> cp = new ArrayList<>();
-        for (String jar : new String[] {"langchain4j-" + lc, "langchain4j-core-" + lc, "langchain4j-open-ai-" + lc,
-                "langchain4j-http-client-" + lc, "jtokkit-" + System.getProperty("jtokkit.version")}) {
+        for (String jar : new String[] {"langchain4j-" + version, "langchain4j-core-" + version,
+                "langchain4j-open-ai-" + version, "langchain4j-http-client-" + version,
+                "jtokkit-" + System.getProperty("jtokkit.version"), "opennlp-tools-" + System.getProperty(
+                        version.equals(NEWEST) ? "langchain4j.opennlp.version" : "langchain4j-oldest.opennlp.version")}) {
             cp.add(ChildJvm.TEST_APPS.resolve(jar + ".jar"));
         }
         for (String prefix : new String[] {"jackson-databind-", "jackson-core-", "jackson-annotations-", "slf4j-api-2"}) {
             cp.add(only(prefix));
         }
         return cp;
+    }
+
+    static List<Path> classpath() {
+        return classpath(NEWEST);
     }
 
     private static Path only(String prefix) {
@@ -46,44 +60,87 @@ class LangChain4jJvmTest {
         }
     }
 
-    @BeforeAll
-    static void runWithoutTheAgent() throws Exception {
-        try (ChildJvm jvm = ChildJvm.spec().main(classpath(), APP.toString()).start("langchain4j-plain")) {
+    /** Standard output of the application without the agent. */
+    static String withoutAgent(String name, Path javaHome, String version) throws Exception {
+        try (ChildJvm jvm = ChildJvm.spec().javaHome(javaHome).main(classpath(version), APP.toString()).start(name)) {
             assertEquals(0, jvm.awaitExit(90_000), jvm.describe());
-            plain = jvm.stdout();
+            String out = jvm.stdout();
+            assertEquals(160, out.lines().filter(l -> l.contains(" turn ")).count(), out);
+            assertTrue(out.contains("gpt-4o-mini turn 79 kept "), out);
+            assertTrue(out.contains("decoded true"), out);
+            assertTrue(out.contains("gpt-3.5-turbo segments "), out);
+            return out;
         }
-        assertEquals(160, plain.lines().filter(l -> l.contains(" turn ")).count(), plain);
-        assertTrue(plain.contains("gpt-4o-mini turn 79 kept "), plain);
-        assertTrue(plain.contains("decoded true"), plain);
     }
 
-    static String withAgent(String name, String settings) throws Exception {
+    /** Runs the application with the agent, checks its output equals {@code expected}, returns standard error. */
+    static String withAgent(String name, Path javaHome, String version, String settings, String expected)
+            throws Exception {
         int port = ChildJvm.freePort();
         String args = "metrics.port=" + port + (settings == null ? "" : "," + settings);
-        try (ChildJvm jvm = ChildJvm.spec().agent(args).main(classpath(), APP.toString(), Integer.toString(port))
-                .start(name)) {
+        try (ChildJvm jvm = ChildJvm.spec().javaHome(javaHome).agent(args)
+                .main(classpath(version), APP.toString(), Integer.toString(port)).start(name)) {
             assertEquals(0, jvm.awaitExit(90_000), jvm.describe());
-            assertEquals(plain, jvm.stdout(), "LangChain4j's memory differs from its run without the agent: " + name);
+            assertEquals(expected, jvm.stdout(), "LangChain4j's answers differ from its run without the agent: " + name);
             return jvm.stderr();
         }
     }
 
+    static String withAgent(String name, String settings) throws Exception {
+        return withAgent(name, ChildJvm.CURRENT_JAVA_HOME, NEWEST, settings, plain);
+    }
+
+    static long metric(String stderr, String series, String path, String point) {
+        return JTokkitJvmTest.number(stderr, "metrics " + series + "\\{[^}]*" + (path == null ? "" : "path=\"" + path
+                + "\",") + "point=\"" + point.replace(".", "\\.") + "\"} (\\d+)");
+    }
+
+    /** The point applied; LangChain4j's counts answered fast; only the counts the estimator reads through Jackson declined. */
+    static void assertAnsweredFast(String stderr) {
+        assertTrue(stderr.contains(APPLIED), stderr);
+        long fast = metric(stderr, "fastllm_calls_total", "fast", "langchain4j.tokens");
+        assertTrue(fast > 1000, "LangChain4j's counts answered fast: " + fast + "\n" + stderr);
+        // answers with several tool requests with arguments are counted by the original (Jackson): declined
+        assertTrue(metric(stderr, "fastllm_calls_total", "fallback", "langchain4j.tokens") > 0, stderr);
+        assertEquals(0, metric(stderr, "fastllm_errors_total", null, "langchain4j.tokens"), stderr);
+    }
+
+    @BeforeAll
+    static void runWithoutTheAgent() throws Exception {
+        plain = withoutAgent("langchain4j-plain", ChildJvm.CURRENT_JAVA_HOME, NEWEST);
+    }
+
     @Test
-    void theChatMemoryKeepsTheSameMessagesInEveryMode() throws Exception {
-        String on = withAgent("langchain4j-on", null);
-        assertTrue(on.contains("[fast-llm] jtokkit.tokens: on (default), pure, breaker closed, applied to"), on);
-        long fast = JTokkitJvmTest.number(on,
-                "metrics fastllm_calls_total\\{[^}]*path=\"fast\",point=\"jtokkit.tokens\"} (\\d+)");
-        assertTrue(fast > 1000, "LangChain4j's counts answered fast: " + fast);
-        assertEquals(0, JTokkitJvmTest.number(on,
-                "metrics fastllm_calls_total\\{[^}]*path=\"fallback\",point=\"jtokkit.tokens\"} (\\d+)"), on);
+    void theNewestKeepsTheSameMessagesInEveryMode() throws Exception {
+        assertAnsweredFast(withAgent("langchain4j-on", null));
         withAgent("langchain4j-off", "tokens=off");
         withAgent("langchain4j-canary", "tokens=canary:50");
         String shadow = withAgent("langchain4j-shadow", "tokens=shadow:100");
-        assertEquals(0, JTokkitJvmTest.number(shadow,
-                "metrics fastllm_shadow_mismatches_total\\{[^}]*point=\"jtokkit.tokens\"} (\\d+)"), shadow);
-        String faults = withAgent("langchain4j-faults", "faults=jtokkit.tokens:1");
-        assertEquals(10, JTokkitJvmTest.number(faults,
-                "metrics fastllm_errors_total\\{[^}]*point=\"jtokkit.tokens\"} (\\d+)"), faults);
+        assertTrue(metric(shadow, "fastllm_calls_total", "shadow", "langchain4j.tokens") > 1000, shadow);
+        assertEquals(0, metric(shadow, "fastllm_shadow_mismatches_total", null, "langchain4j.tokens"), shadow);
+        assertEquals(0, metric(shadow, "fastllm_shadow_mismatches_total", null, "jtokkit.tokens"), shadow);
+        String faults = withAgent("langchain4j-faults", "faults=langchain4j.tokens:1;jtokkit.tokens:1");
+        assertEquals(10, metric(faults, "fastllm_errors_total", null, "langchain4j.tokens"), faults);
+        assertEquals(1, metric(faults, "fastllm_breaker_state", null, "langchain4j.tokens"), faults);
+        assertEquals(0, metric(faults, "fastllm_calls_total", "fast", "langchain4j.tokens"), faults);
+    }
+
+    @Test
+    void theOldestKeepsTheSameMessages() throws Exception {
+        String oldest = withoutAgent("langchain4j-oldest-plain", ChildJvm.CURRENT_JAVA_HOME, OLDEST);
+        assertAnsweredFast(withAgent("langchain4j-oldest-on", ChildJvm.CURRENT_JAVA_HOME, OLDEST, null, oldest));
+        String shadow = withAgent("langchain4j-oldest-shadow", ChildJvm.CURRENT_JAVA_HOME, OLDEST, "tokens=shadow:100",
+                oldest);
+        assertEquals(0, metric(shadow, "fastllm_shadow_mismatches_total", null, "langchain4j.tokens"), shadow);
+    }
+
+    @Test
+    void jdk25KeepsTheSameMessages() throws Exception {
+        Assumptions.assumeTrue(ChildJvm.jdk25Present(), "no JDK 25 at " + ChildJvm.JDK25);
+        String plain25 = withoutAgent("langchain4j-jdk25-plain", ChildJvm.JDK25, NEWEST);
+        assertEquals(plain, plain25, "LangChain4j answers alike on both JDKs");
+        String on = withAgent("langchain4j-jdk25-on", ChildJvm.JDK25, NEWEST, null, plain25);
+        assertAnsweredFast(on);
+        assertTrue(!on.contains("sun.misc.Unsafe"), on);
     }
 }

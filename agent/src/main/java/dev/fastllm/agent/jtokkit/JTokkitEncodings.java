@@ -19,9 +19,10 @@ import java.util.regex.Pattern;
  * own subclass with a hand-written splitter; o200k_base as the plain class with a regex), its name, its regex
  * and flags, its special tokens, and every one of its ranks compared with accel-core's. The verdict is kept per
  * instance in a {@link TwinTable} (weakly, without a lock on reads); an instance that does not match, or whose
- * fields cannot be read (another JTokkit), is {@link #NOT_OURS} and always answered by the original.
+ * fields cannot be read (another JTokkit), is {@link #NOT_OURS} and always answered by the original. One table
+ * ({@link #SHARED}) serves every point that meets JTokkit encodings, so each instance is identified once.
  */
-final class JTokkitEncodings {
+public final class JTokkitEncodings {
 
     /** The verdict for an encoding instance accel-core answers for. */
     static final class Known {
@@ -77,7 +78,18 @@ final class JTokkitEncodings {
     private static final Map<Integer, String> O200K_SPECIAL = Map.of(199999, "<|endoftext|>",
             200018, "<|endofprompt|>");
 
+    /** The verdicts every point shares. */
+    static final JTokkitEncodings SHARED = new JTokkitEncodings();
+
     private final TwinTable<Known> verdicts = new TwinTable<>();
+
+    /**
+     * accel-core's tokenizer when {@code encoding} is exactly JTokkit's {@code cl100k_base} or {@code o200k_base}
+     * instance, else null (identified once per instance, shared with {@code jtokkit.tokens}).
+     */
+    public static Tokenizer tokenizerOf(Object encoding) {
+        return encoding == null ? null : SHARED.of(encoding).tokenizer;
+    }
 
     /** The verdict for {@code encoding}: one lookup after its first call. */
     Known of(Object encoding) {

@@ -32,7 +32,7 @@ import static dev.fastllm.agent.bootstrap.JTokkitTokensBridge.ENCODE_ORDINARY;
 final class JTokkitTokensFastPath implements JTokkitTokensBridge.Handle {
 
     private final Point point;
-    private final JTokkitEncodings encodings = new JTokkitEncodings();
+    private final JTokkitEncodings encodings = JTokkitEncodings.SHARED;
 
     JTokkitTokensFastPath(Point point) {
         this.point = point;

@@ -42,8 +42,10 @@ final class JTokkitTypes {
     private JTokkitTypes(ClassLoader loader) throws ReflectiveOperationException {
         listClass = Class.forName(INT_ARRAY_LIST, false, loader);
         Class<?> resultClass = Class.forName(ENCODING_RESULT, false, loader);
-        MethodHandles.Lookup lookup = MethodHandles.lookup();
-        MethodHandles.Lookup inList = MethodHandles.privateLookupIn(listClass, lookup);
+        // every handle is looked up from JTokkit's own package, so that resolving its types never meets another
+        // JTokkit copy the agent's loader could see (a loader constraint)
+        MethodHandles.Lookup inList = MethodHandles.privateLookupIn(listClass, MethodHandles.lookup());
+        MethodHandles.Lookup lookup = inList;
         newList = lookup.findConstructor(listClass, MethodType.methodType(void.class, int.class))
                 .asType(MethodType.methodType(Object.class, int.class));
         setArray = inList.findSetter(listClass, "array", int[].class)

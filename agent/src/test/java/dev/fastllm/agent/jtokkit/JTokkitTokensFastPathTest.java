@@ -178,6 +178,12 @@ class JTokkitTokensFastPathTest {
         }
     }
 
+    /** The original runs: no answer (a call sampled for latency carries a PendingCall with no shadow answer). */
+    static void assertDeclined(Object call) {
+        assertTrue(call == null || call instanceof PendingCall && ((PendingCall) call).shadowAnswer == null,
+                "declined: " + call);
+    }
+
     @Test
     void specialIdsDecodeAsInJTokkitAndUnknownIdsDecline() {
         Point p = point(null);
@@ -200,9 +206,9 @@ class JTokkitTokensFastPathTest {
         IntArrayList sub = new IntArrayList() {
         };
         sub.add(42);
-        assertNull(fast.call(JTokkitTokensBridge.DECODE_BYTES, O200K, null, 0, sub));
+        assertDeclined(fast.call(JTokkitTokensBridge.DECODE_BYTES, O200K, null, 0, sub));
         // null text: the encode methods decline (JTokkit answers its own empty results), counts are 0
-        assertNull(fast.call(JTokkitTokensBridge.ENCODE_ORDINARY, O200K, null, 5, null));
+        assertDeclined(fast.call(JTokkitTokensBridge.ENCODE_ORDINARY, O200K, null, 5, null));
         assertEquals(0, count(fast, O200K, null, false));
         assertEquals(0, count(fast, CL100K, null, true));
     }

@@ -25,7 +25,7 @@ import java.util.concurrent.TimeUnit;
  * LangChain4j 1.19's {@code TokenWindowChatMemory} over a 200-turn conversation (a user message and an answer
  * per turn, texts from the corpus), with {@code OpenAiTokenCountEstimator}, in two JVMs of one run: without the
  * agent and with it. LangChain4j counts through JTokkit, so with the agent its counts are answered by the points
- * {@code jtokkit.tokens} and {@code jtokkit-registry.tokens} (there is no LangChain4j point yet). The memory
+ * {@code langchain4j.tokens} (its own arithmetic over remembered text counts) and {@code jtokkit-registry.tokens}. The memory
  * recounts its whole window on every add, so the work grows with the square of the window. One operation is the
  * whole conversation; it returns a checksum of the messages kept at the end, so both sides can be compared.
  */
