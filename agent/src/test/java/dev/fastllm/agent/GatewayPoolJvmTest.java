@@ -133,6 +133,53 @@ class GatewayPoolJvmTest {
         }
     }
 
+    /**
+     * Chat completions from 8 threads over the burst texts while {@code meanwhile} runs in this thread, and then
+     * until {@code moreAfter} more have been answered (so that whatever {@code meanwhile} changes meets traffic
+     * however fast the machine is); the wrong or failed answers, and in {@code answered} how many there were.
+     */
+    static List<String> burstAround(GatewayProcess g, Runnable meanwhile, int moreAfter,
+                                    java.util.concurrent.atomic.AtomicInteger answered) throws Exception {
+        List<String> texts = TokensScript.burstTexts();
+        java.util.concurrent.atomic.AtomicInteger stopAt = new java.util.concurrent.atomic.AtomicInteger(Integer.MAX_VALUE);
+        ExecutorService threads = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<List<String>>> workers = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                workers.add(threads.submit(() -> {
+                    List<String> wrong = new ArrayList<>();
+                    int n;
+                    while ((n = answered.get()) < stopAt.get() && n < 200_000) {
+                        String text = texts.get((n * 7) % texts.size());
+                        try {
+                            long got = TokensScript.promptTokens(g, text);
+                            long expected = burstWithoutAgent.get(text);
+                            if (got != expected) {
+                                wrong.add(text + ": " + got + " instead of " + expected);
+                            }
+                        } catch (Exception e) {
+                            wrong.add(String.valueOf(e));
+                        }
+                        answered.incrementAndGet();
+                    }
+                    return wrong;
+                }));
+            }
+            try {
+                meanwhile.run();
+            } finally {
+                stopAt.set(answered.get() + moreAfter);
+            }
+            List<String> wrong = new ArrayList<>();
+            for (Future<List<String>> f : workers) {
+                wrong.addAll(f.get(180, TimeUnit.SECONDS));
+            }
+            return wrong;
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
     @Test
     void onByDefaultThePoolIsServedByItsTwinAndAnswersAsWithoutTheAgent() throws Exception {
         try (GatewayProcess g = GatewayProcess.withAgent("pool-on", ChildJvm.spec().agent(null))) {
