@@ -35,29 +35,35 @@ final class GatewayLimiterFastPath implements GatewayLimiterBridge.Handle {
                            long reserved, long now, RateLimitAnswer a) {
         a.lockOwner = null;
         a.decision = 0;
+        LimiterTwin twin = twins.get(limiter);
+        if (twin != null) {
+            int live = liveInTwin(twin, key, rpm, tpm, maxParallel, reserved, now, a);
+            if (live != NOT_LIVE) {
+                return; // answered by the twin, or fell back after a fault: either way counted
+            }
+        }
         int d = point.decide(key.hashCode());
         if (Point.isOriginal(d)) {
-            originalPath(limiter, key, rpm, tpm, maxParallel, reserved, now, a, d);
+            originalPath(twin, key, rpm, tpm, maxParallel, reserved, now, a, d);
             return;
         }
         long t0 = point.startTime(d);
-        LimiterTwin twin = null;
         int stripe = -1;
         try {
             point.injectFault();
-            twin = twinOf(limiter);
+            if (twin == null) {
+                twin = twins.computeIfAbsent(limiter, GatewayLimiterFastPath::newTwin);
+            }
+            stripe = twin.lock(key); // liveInTwin found the key idle in the twin: look again under the lock
             if (!twin.acquireIfLive(key, rpm, tpm, maxParallel, reserved, now, a)) {
-                stripe = twin.lock(key);
-                if (!twin.acquireIfLive(key, rpm, tpm, maxParallel, reserved, now, a)) {
-                    if (twin.originalLive(windows, key, now)) {
-                        // the key's live state is the original's: it answers, under the lock, as it holds it
-                        hold(a, twin, stripe, d, t0);
-                        stripe = -1;
-                        point.fastDeclined(d);
-                        return;
-                    }
-                    twin.acquire(key, rpm, tpm, maxParallel, reserved, now, a);
+                if (twin.originalLive(windows, key, now)) {
+                    // the key's live state is the original's: it answers, under the lock, as it holds it
+                    hold(a, twin, stripe, d, t0);
+                    stripe = -1;
+                    point.fastDeclined(d);
+                    return;
                 }
+                twin.acquire(key, rpm, tpm, maxParallel, reserved, now, a);
             }
             point.fastAnswered(d, t0);
         } catch (Throwable t) {
@@ -71,24 +77,58 @@ final class GatewayLimiterFastPath implements GatewayLimiterBridge.Handle {
         }
     }
 
+    /** {@link #liveInTwin}: the twin holds no live state for the key; the point's decision picks the side. */
+    private static final int NOT_LIVE = 0;
+    private static final int ANSWERED = 1;
+    private static final int FELL_BACK = 2;
+
+    /**
+     * The first step of every {@code tryAcquire} on an instance with a twin, before any decision: a key whose
+     * state is live in the twin stays there whatever the flag, the canary or the breaker say, so the twin
+     * answers it without a decision. Counted as a fast call ({@code fastAnswered} of a plain, unsampled,
+     * non-trial {@link Point#FAST}), so {@code /metrics} shows what answered it; such calls are not sampled
+     * for latency and never take a half-open breaker's trial. The call's injected fault is drawn here, before
+     * the twin changes anything; with faults configured, whether the key is live is first looked at without
+     * taking anything, so that a call the twin would not answer draws no fault here (a fast decision draws it
+     * later). A Throwable runs the original for this call, counted as a fallback.
+     */
+    private int liveInTwin(LimiterTwin twin, String key, long rpm, long tpm, int maxParallel, long reserved,
+                           long now, RateLimitAnswer a) {
+        try {
+            if (point.faultRate() != 0) {
+                if (!twin.peekIfLive(key, rpm, tpm, maxParallel, now, a)) {
+                    a.answered = false;
+                    return NOT_LIVE;
+                }
+                a.answered = false;
+                point.injectFault();
+            }
+            if (twin.acquireIfLive(key, rpm, tpm, maxParallel, reserved, now, a)) {
+                point.fastAnswered(Point.FAST, 0L);
+                return ANSWERED;
+            }
+            return NOT_LIVE;
+        } catch (Throwable t) {
+            a.answered = false;
+            point.fastFailed(Point.FAST, t);
+            return FELL_BACK;
+        }
+    }
+
     /**
      * The point sends this call to the original. A key live in the twin stays there; otherwise the original
      * answers holding the key's lock, so that no concurrent fast call gives the key a second owner meanwhile.
      */
-    private void originalPath(Object limiter, String key, long rpm, long tpm, int maxParallel, long reserved,
+    private void originalPath(LimiterTwin twin, String key, long rpm, long tpm, int maxParallel, long reserved,
                               long now, RateLimitAnswer a, int d) {
         long t0 = point.startTime(d);
-        LimiterTwin twin = twins.get(limiter);
         if (twin == null) {
             rememberTiming(a, d, t0); // never fast on this instance: the original alone
             return;
         }
         int stripe = -1;
         try {
-            if (twin.acquireIfLive(key, rpm, tpm, maxParallel, reserved, now, a)) {
-                return;
-            }
-            stripe = twin.lock(key);
+            stripe = twin.lock(key); // liveInTwin found the key idle in the twin: look again under the lock
             if (twin.acquireIfLive(key, rpm, tpm, maxParallel, reserved, now, a)) {
                 return;
             }

@@ -67,11 +67,45 @@ final class GatewayRoutingFastPath implements GatewayRoutingBridge.Handle {
             return null;
         }
         try {
+            if (fast && slot.enterTwinOpen()) {
+                return pickCounted(router, twin, slot, d, group, estimatedTokens, nowMillis);
+            }
             return pickHeld(router, twin, slot, d, fast, group, estimatedTokens, nowMillis);
         } catch (Throwable t) {
             point.fastFailed(d, t);
             return null; // could not even hold the group: the original answers unheld
         }
+    }
+
+    /**
+     * The steady fast pick: the twin owns the group and this pick is already counted as one of its open
+     * routes ({@link GroupSlot#enterTwinOpen}), so no hold is taken; the count is taken back when no route
+     * results. A Throwable holds the group and lets the original answer, as on the held path.
+     */
+    private Object pickCounted(Object router, RouterTwin twin, GroupSlot slot, int d, String group,
+                               long estimatedTokens, long nowMillis) {
+        long t0 = point.startTime(d);
+        Claim claim = null;
+        Object answer = null;
+        try {
+            point.injectFault();
+            claim = twin.fast.pick(group, estimatedTokens, nowMillis);
+            answer = claim == null ? GatewayRoutingBridge.NO_ROUTE : twin.route(router, slot, claim);
+        } catch (Throwable t) {
+            if (claim != null && answer == null) {
+                cancel(twin, claim, nowMillis);
+            }
+            point.fastFailed(d, t);
+            slot.hold();
+            slot.strayed();
+            slot.twinEnded();
+            return slot; // the original answers this call, holding the group
+        }
+        if (claim == null) {
+            slot.twinEnded();
+        }
+        point.fastAnswered(d, t0);
+        return answer;
     }
 
     private Object pickHeld(Object router, RouterTwin twin, GroupSlot slot, int d, boolean fast, String group,
@@ -92,6 +126,9 @@ final class GatewayRoutingFastPath implements GatewayRoutingBridge.Handle {
             }
             claim = twin.fast.pick(group, estimatedTokens, nowMillis);
             answer = claim == null ? GatewayRoutingBridge.NO_ROUTE : twin.route(router, slot, claim);
+            if (claim != null) {
+                slot.twinPicked();
+            }
         } catch (Throwable t) {
             if (claim != null && answer == null) {
                 cancel(twin, claim, nowMillis);

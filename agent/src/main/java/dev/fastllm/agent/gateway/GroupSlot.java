@@ -29,7 +29,9 @@ import java.util.concurrent.atomic.LongAdder;
  * sets {@code moving}, then reads the stripes; each sees the other's write), so no pick can create state on
  * the side being left while the move is decided. Ends need no hold: an end never makes a side busier, and
  * each side's own state is read consistently (the original's under its group monitor; the twin's open
- * routes are counted down only after its end has recorded any cooldown).
+ * routes are counted down only after its end has recorded any cooldown). The steady pick (the twin owns
+ * the group, nothing to check on the other side) takes no hold: it counts itself as an open twin route
+ * before it looks ({@link #enterTwinOpen}), which keeps a settle from moving the group just as a hold would.
  *
  * <p>The slot is the {@link GatewayRoutingBridge.Pin} handed to the original body's exit advice.
  */
@@ -143,6 +145,44 @@ final class GroupSlot extends GatewayRoutingBridge.Pin {
             }
             COUNTS.getAndAdd(holds, at, -1L);
             settled = settle(wanted, twin, now);
+        }
+    }
+
+    /**
+     * The steady twin pick, without a hold: counts the pick as an open twin route first, then checks that
+     * the twin owns the group, that no settle is running and that no state may sit on the other side. The
+     * count is what a settle reads to see whether the twin is live (a Dekker pair as with the holds: this
+     * adds to the count, fences, then reads {@code moving}; a settle sets {@code moving}, then reads the
+     * count), so while the pick runs the group cannot leave the twin, as a live owner keeps its group. True:
+     * the caller picks in the twin, and calls {@link #twinEnded} if that makes no route. False: nothing
+     * is counted; the caller takes the held path ({@link #enter}).
+     */
+    boolean enterTwinOpen() {
+        if (owner != TWIN || checkBoth) {
+            return false;
+        }
+        twinOpen.increment();
+        VarHandle.fullFence(); // LongAdder's CAS is a release CAS: order it before the read of moving
+        if ((int) MOVING.getVolatile(this) == 0 && owner == TWIN && !checkBoth) {
+            return true;
+        }
+        twinOpen.decrement();
+        return false;
+    }
+
+    /**
+     * Holds the group whatever its owner, waiting out a settle: for a pick entered by {@link #enterTwinOpen}
+     * whose twin pick threw, before the original answers it. The caller must {@link #release}.
+     */
+    void hold() {
+        for (;;) {
+            int at = stripe();
+            COUNTS.getAndAdd(holds, at, 1L);
+            if ((int) MOVING.getVolatile(this) == 0) {
+                return;
+            }
+            COUNTS.getAndAdd(holds, at, -1L);
+            awaitSettled();
         }
     }
 

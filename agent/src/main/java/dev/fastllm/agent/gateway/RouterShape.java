@@ -57,6 +57,26 @@ final class RouterShape {
     private final MethodHandle routeStartedAt;
     private final MethodHandle routeReserved;
 
+    /** The first shape made; read once, by {@link Primary}'s initialisation. */
+    private static volatile RouterShape first;
+
+    /**
+     * The first shape's per-call handles as constants. Initialised at the first per-call use of any shape,
+     * which comes after that shape's constructor has set {@link #first}.
+     */
+    private static final class Primary {
+        static final RouterShape SHAPE = first;
+        static final MethodHandle NEW_ROUTE = SHAPE == null ? null : SHAPE.newRoute;
+        static final MethodHandle CAS_ENDED = SHAPE == null ? null : SHAPE.casEnded;
+        static final MethodHandle ROUTE_GROUP = SHAPE == null ? null : SHAPE.routeGroup;
+        static final MethodHandle ROUTE_INDEX = SHAPE == null ? null : SHAPE.routeIndex;
+        static final MethodHandle ROUTE_STARTED_AT = SHAPE == null ? null : SHAPE.routeStartedAt;
+        static final MethodHandle ROUTE_RESERVED = SHAPE == null ? null : SHAPE.routeReserved;
+
+        private Primary() {
+        }
+    }
+
     private RouterShape(Class<?> router) throws ReflectiveOperationException {
         ClassLoader loader = router.getClassLoader();
         String pkg = router.getPackageName();
@@ -91,6 +111,11 @@ final class RouterShape {
                 .findConstructor(group, MethodType.methodType(void.class, router, deployments.getType(),
                         SplittableRandom.class))
                 .asType(MethodType.methodType(Object.class, Object.class, Object.class, SplittableRandom.class));
+        synchronized (RouterShape.class) {
+            if (first == null) {
+                first = this;
+            }
+        }
     }
 
     private static Field open(Field f) {
@@ -152,11 +177,17 @@ final class RouterShape {
 
     Object newRoute(Object deployment, long startedAtMillis, long reservedTokens, Object groupState, int index)
             throws Throwable {
+        if (this == Primary.SHAPE) {
+            return (Object) Primary.NEW_ROUTE.invokeExact(deployment, startedAtMillis, reservedTokens, groupState, index);
+        }
         return (Object) newRoute.invokeExact(deployment, startedAtMillis, reservedTokens, groupState, index);
     }
 
     /** True for the first caller only: the twin's routes use Route.ended as their once-only flag. */
     boolean markEnded(Object route) throws Throwable {
+        if (this == Primary.SHAPE) {
+            return (boolean) Primary.CAS_ENDED.invokeExact(route, false, true);
+        }
         return (boolean) casEnded.invokeExact(route, false, true);
     }
 
@@ -169,18 +200,30 @@ final class RouterShape {
     }
 
     Object routeGroup(Object route) throws Throwable {
+        if (this == Primary.SHAPE) {
+            return (Object) Primary.ROUTE_GROUP.invokeExact(route);
+        }
         return (Object) routeGroup.invokeExact(route);
     }
 
     int routeIndex(Object route) throws Throwable {
+        if (this == Primary.SHAPE) {
+            return (int) Primary.ROUTE_INDEX.invokeExact(route);
+        }
         return (int) routeIndex.invokeExact(route);
     }
 
     long routeStartedAt(Object route) throws Throwable {
+        if (this == Primary.SHAPE) {
+            return (long) Primary.ROUTE_STARTED_AT.invokeExact(route);
+        }
         return (long) routeStartedAt.invokeExact(route);
     }
 
     long routeReserved(Object route) throws Throwable {
+        if (this == Primary.SHAPE) {
+            return (long) Primary.ROUTE_RESERVED.invokeExact(route);
+        }
         return (long) routeReserved.invokeExact(route);
     }
 }

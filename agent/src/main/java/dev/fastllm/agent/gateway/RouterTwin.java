@@ -72,13 +72,14 @@ final class RouterTwin {
         return slots.get(group);
     }
 
-    /** The gateway's Route for a twin claim, counted in the slot (called holding the group). */
+    /**
+     * The gateway's Route for a twin claim. The caller counts it in the slot ({@link GroupSlot#twinPicked}
+     * holding the group, or before it looked, {@link GroupSlot#enterTwinOpen}).
+     */
     Object route(Object router, GroupSlot slot, Claim claim) throws Throwable {
         int i = claim.deployment();
-        Object route = shape.newRoute(slot.deployments[i], claim.startedAtMillis(), claim.reservedTokens(),
+        return shape.newRoute(slot.deployments[i], claim.startedAtMillis(), claim.reservedTokens(),
                 slot.marker(router, shape), i);
-        slot.twinPicked();
-        return route;
     }
 
     /** True when {@code route} (of this router) was made by the twin. */

@@ -288,6 +288,38 @@ class GatewayLimiterFastPathTest {
         assertTrue(subject.original.trackedKeys() > 0 && subject.fast.twins().size() == 1, "both sides were used");
     }
 
+    /**
+     * A key live in the twin is answered there whatever the flag says, and /metrics counts that call as a fast
+     * call, not as one the original answered: after one admission under "on", the same key's next calls under
+     * "canary:0" (which routes every decision to the original) and "off" are counted fast, the twin holds
+     * every slot, and a key idle in the twin is counted as the decision says.
+     */
+    @Test
+    void callsOfAKeyLiveInTheTwinAreCountedFastWhateverTheFlag() {
+        Point point = point("");
+        Rewritten subject = new Rewritten(point);
+        KeyLimits limits = new KeyLimits(100, Long.MAX_VALUE, 10);
+        long now = 5_000_000;
+        assertTrue(subject.tryAcquire("live", limits, 1, now).allowed());
+        assertEquals(1, point.calls(Path.FAST));
+        point.setFlag(Flag.canary(0), "test");
+        assertTrue(subject.tryAcquire("live", limits, 1, now).allowed());
+        point.setFlag(Flag.OFF, "test");
+        assertTrue(subject.tryAcquire("live", limits, 1, now).allowed());
+        assertEquals(3, point.calls(Path.FAST), "the twin answered all three");
+        assertEquals(0, point.calls(Path.ORIGINAL));
+        assertEquals(0, point.calls(Path.FALLBACK));
+        KeyLimits oneMore = new KeyLimits(Long.MAX_VALUE, Long.MAX_VALUE, 3);
+        assertFalse(subject.fast.twins().get(subject.original).limiter
+                .peek("live", Long.MAX_VALUE, Long.MAX_VALUE, 3, now, new dev.fastllm.core.limits.LimitDecision())
+                .allowed(), "the twin holds the three slots");
+        assertTrue(subject.original.peek("live", oneMore, now).allowed(), "the original holds none");
+        point.setFlag(Flag.canary(0), "test");
+        assertTrue(subject.tryAcquire("idle", limits, 1, now).allowed());
+        assertEquals(1, point.calls(Path.ORIGINAL), "a key idle in the twin goes where the decision says");
+        assertEquals(3, point.calls(Path.FAST));
+    }
+
     /** Every fast call throws: the original answers everything, exactly as a plain limiter, and no twin is made. */
     @Test
     void faultsOnEveryCallGiveThePlainLimitersAnswers() {

@@ -101,6 +101,39 @@ class GatewayRoutingOwnershipTest {
         assertEquals(a.router.retryAfterMillis("solo", 10, NOW + 2), a.retryAfterMillis("solo", 10, NOW + 2));
     }
 
+    /**
+     * The steady twin pick takes no hold: it counts itself as an open twin route before it looks, so a settle
+     * meanwhile finds the twin live and leaves the group there; once the count is taken back and the twin's
+     * routes end, the group moves as before, and the steady path is then closed.
+     */
+    @Test
+    void aSteadyTwinPickInProgressKeepsTheGroupFromMoving() {
+        Point p = GatewayRoutingFastPathTest.point("");
+        AdvisedRouter.Groups g = new AdvisedRouter.Groups().add("solo", "s1:-1:-1:-1");
+        AdvisedRouter a = advised(g, Router.SIMPLE_SHUFFLE, 0, 5_000, p, 0);
+        Route first = a.pick("solo", 10, NOW);
+        assertTrue(a.isTwinRoute(first));
+        assertTrue(a.onEnd(first, 200, 5, NOW + 1));
+        GroupSlot slot = a.slot("solo");
+        assertEquals(0, slot.twinOpen());
+        assertTrue(slot.enterTwinOpen(), "the twin owns an idle group and nothing sits elsewhere: no hold");
+        assertEquals(1, slot.twinOpen(), "the pick in progress counts as an open twin route");
+        p.setFlag(Flag.OFF, "test");
+        Route r = a.pick("solo", 10, NOW + 2); // decided "original": the settle finds the twin live
+        assertTrue(a.isTwinRoute(r), "the group stays with the twin while a pick is counted there");
+        assertEquals(GroupSlot.TWIN, slot.owner());
+        slot.twinEnded(); // the pick in progress found no deployment
+        assertTrue(a.onEnd(r, 200, 5, NOW + 3));
+        Route back = a.pick("solo", 10, NOW + 4);
+        assertNotNull(back);
+        assertFalse(a.isTwinRoute(back), "idle on both sides: the decision moves the group");
+        assertEquals(GroupSlot.ORIGINAL, slot.owner());
+        assertFalse(slot.enterTwinOpen(), "no steady twin path while the original owns the group");
+        assertEquals(0, slot.twinOpen());
+        assertTrue(a.onEnd(back, 200, 5, NOW + 5));
+        assertEquals(0, a.inFlight("solo", "s1"));
+    }
+
     @Test
     void aFaultInABusyTwinGroupSendsThatPickToTheOriginalAndItEndsThere() {
         Point p = GatewayRoutingFastPathTest.point("breaker.failures=1000000");
