@@ -47,10 +47,25 @@ final class GatewayProcess implements AutoCloseable {
         return p.toAbsolutePath();
     }
 
-    /** The gateway jar's mock provider in its own JVM on {@code port}, answering after 1 s (requests hold slots). */
-    static ChildJvm slowMock(String name, int port) throws IOException {
-        return ChildJvm.spec().jar(ChildJvm.GATEWAY_JAR, "mock", "--port", Integer.toString(port),
+    /**
+     * The gateway jar's mock provider in its own JVM on {@code port}, answering after 1 s (requests hold slots);
+     * returns once it listens.
+     */
+    static ChildJvm slowMock(String name, int port) throws IOException, InterruptedException {
+        ChildJvm mock = ChildJvm.spec().jar(ChildJvm.GATEWAY_JAR, "mock", "--port", Integer.toString(port),
                 "--latency-ms", "1000").start(name);
+        long end = System.currentTimeMillis() + 60_000;
+        while (true) { // a gateway started before its mock listens would answer its first requests 502
+            try (java.net.Socket s = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
+                return mock;
+            } catch (IOException notYet) {
+                if (System.currentTimeMillis() > end || !mock.alive()) {
+                    mock.close();
+                    throw new IOException("the mock did not listen on " + port + ": " + mock.describe());
+                }
+                Thread.sleep(50);
+            }
+        }
     }
 
     /** A config from the test resources, written to {@code target/} with each {@code ${NAME}} replaced. */

@@ -116,6 +116,9 @@ class PoolStressTest {
                         gaveUp.incrementAndGet();
                         continue;
                     }
+                    if (f.isCompletedExceptionally()) {
+                        continue; // its connect was refused in the meantime
+                    }
                     c = f.join(); // served in the meantime: it is ours to release
                 } catch (java.util.concurrent.ExecutionException e) {
                     continue; // a refused connect fails its requester

@@ -87,7 +87,7 @@ final class ReportWriter {
         for (String p : names) {
             String status = r.points.get(p);
             md.append("| `").append(p).append("` | ")
-                    .append(status == null ? "none: not rewritten by this agent build (its class loads unchanged)" : status)
+                    .append(status == null ? "no start line: this agent build does not rewrite it, or its target class never loaded in the gateway" : status)
                     .append(" |\n");
         }
         md.append("\nA point measured alone has every other point off and runs chat, RAG and streaming on o200k_base"
