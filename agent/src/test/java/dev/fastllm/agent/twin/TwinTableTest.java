@@ -51,12 +51,7 @@ class TwinTableTest {
     @Test
     void aCollectedTargetsEntryIsDroppedOnALaterRebuild() throws InterruptedException {
         TwinTable<String> table = new TwinTable<>();
-        List<WeakReference<Object>> refs = new ArrayList<>();
-        for (int i = 0; i < 1_000; i++) {
-            Object t = new Object();
-            refs.add(new WeakReference<>(t));
-            table.computeIfAbsent(t, x -> "garbage");
-        }
+        List<WeakReference<Object>> refs = addGarbage(table, 1_000);
         for (int i = 0; i < 50 && refs.stream().anyMatch(r -> r.get() != null); i++) {
             System.gc();
             Thread.sleep(20);
@@ -68,6 +63,20 @@ class TwinTableTest {
         }
         assertTrue(table.capacity() < 16_384, "cleared entries are not carried over: " + table.capacity());
         assertEquals("x", table.get(kept));
+    }
+
+    /**
+     * {@code n} targets that nothing but the table and weak references reach, made in a frame of their own so
+     * that no local variable of the test's frame can keep the last one alive.
+     */
+    private static List<WeakReference<Object>> addGarbage(TwinTable<String> table, int n) {
+        List<WeakReference<Object>> refs = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Object t = new Object();
+            refs.add(new WeakReference<>(t));
+            table.computeIfAbsent(t, x -> "garbage");
+        }
+        return refs;
     }
 
     @Test
