@@ -1,5 +1,6 @@
 package dev.fastllm.agent.gateway;
 
+import dev.fastllm.agent.IntCalls;
 import dev.fastllm.agent.bootstrap.CallState;
 import dev.fastllm.agent.bootstrap.GatewayTokensBridge;
 import dev.fastllm.core.tokens.TokenCounter;
@@ -54,51 +55,18 @@ final class GatewayTokensFastPath implements GatewayTokensBridge.Handle {
         if (Point.isOriginal(d)) {
             return CallState.original(d);
         }
-        return Point.isFast(d) ? fast(d, encodingName, text) : shadow(d, encodingName, text);
-    }
-
-    private long fast(int d, String encodingName, String text) {
-        long t0 = point.startTime(d);
+        long t0 = IntCalls.start(point, d);
         try {
             point.injectFault();
-            int n = count(encodingName, text);
-            if (n != Point.DECLINE_INT) {
-                point.fastAnswered(d, t0);
-                return CallState.answered(d, n);
-            }
-            point.fastDeclined(d);
+            return IntCalls.computed(point, d, t0, count(encodingName, text));
         } catch (Throwable t) {
-            point.fastFailed(d, t);
+            return IntCalls.failed(point, d, t);
         }
-        return CallState.original(d);
-    }
-
-    private long shadow(int d, String encodingName, String text) {
-        try {
-            point.injectFault();
-            int n = count(encodingName, text);
-            if (n != Point.DECLINE_INT) {
-                return CallState.shadow(d, n);
-            }
-            point.shadowDeclined(d);
-        } catch (Throwable t) {
-            point.shadowFailed(d, t);
-        }
-        return CallState.original(d);
     }
 
     @Override
     public int exit(long call, long startNanos, int originalAnswer) {
-        try {
-            int d = CallState.decision(call);
-            if (CallState.hasShadowAnswer(call)) {
-                point.shadowCompared(d, CallState.answer(call) == originalAnswer);
-            }
-            point.originalDone(d, startNanos);
-        } catch (Throwable ignored) {
-            // bookkeeping never changes the original's answer
-        }
-        return originalAnswer;
+        return IntCalls.originalDone(point, call, startNanos, originalAnswer);
     }
 
     /** The exact count, or {@link Point#DECLINE_INT} for an encoding accel-core does not have. */

@@ -1,5 +1,6 @@
 package dev.fastllm.agent.jtokkit;
 
+import dev.fastllm.agent.IntCalls;
 import dev.fastllm.agent.bootstrap.CallState;
 import dev.fastllm.agent.bootstrap.JTokkitTokensBridge;
 import dev.fastllm.agent.bootstrap.PendingCall;
@@ -46,23 +47,13 @@ final class JTokkitTokensFastPath implements JTokkitTokensBridge.Handle {
         if (Point.isOriginal(d)) {
             return CallState.original(d);
         }
-        boolean fast = Point.isFast(d);
-        long t0 = fast ? point.startTime(d) : 0L;
+        long t0 = IntCalls.start(point, d);
         try {
             point.injectFault();
-            int n = count(encodings.of(encoding), text, ordinary);
-            if (n != Point.DECLINE_INT) {
-                if (fast) {
-                    point.fastAnswered(d, t0);
-                    return CallState.answered(d, n);
-                }
-                return CallState.shadow(d, n);
-            }
-            declined(d, fast);
+            return IntCalls.computed(point, d, t0, count(encodings.of(encoding), text, ordinary));
         } catch (Throwable t) {
-            failed(d, fast, t);
+            return IntCalls.failed(point, d, t);
         }
-        return CallState.original(d);
     }
 
     /** The count, or {@link Point#DECLINE_INT} where the original must answer. */
@@ -84,16 +75,7 @@ final class JTokkitTokensFastPath implements JTokkitTokensBridge.Handle {
 
     @Override
     public int countExit(long call, long startNanos, int originalAnswer) {
-        try {
-            int d = CallState.decision(call);
-            if (CallState.hasShadowAnswer(call)) {
-                point.shadowCompared(d, CallState.answer(call) == originalAnswer);
-            }
-            point.originalDone(d, startNanos);
-        } catch (Throwable ignored) {
-            // bookkeeping never changes the original's answer
-        }
-        return originalAnswer;
+        return IntCalls.originalDone(point, call, startNanos, originalAnswer);
     }
 
     // ------------------------------------------------------------------ ids and bytes

@@ -1,5 +1,6 @@
 package dev.fastllm.agent.langchain4j;
 
+import dev.fastllm.agent.IntCalls;
 import dev.fastllm.agent.bootstrap.CallState;
 import dev.fastllm.agent.bootstrap.LangChain4jTokensBridge;
 import dev.fastllm.agent.twin.TwinTable;
@@ -34,31 +35,13 @@ final class LangChain4jTokensFastPath implements LangChain4jTokensBridge.Handle 
         if (Point.isOriginal(d)) {
             return CallState.original(d);
         }
-        boolean fast = Point.isFast(d);
-        long t0 = fast ? point.startTime(d) : 0L;
+        long t0 = IntCalls.start(point, d);
         try {
             point.injectFault();
-            int n = count(twin(estimator), method, argument);
-            if (n != Point.DECLINE_INT) {
-                if (fast) {
-                    point.fastAnswered(d, t0);
-                    return CallState.answered(d, n);
-                }
-                return CallState.shadow(d, n);
-            }
-            if (fast) {
-                point.fastDeclined(d);
-            } else {
-                point.shadowDeclined(d);
-            }
+            return IntCalls.computed(point, d, t0, count(twin(estimator), method, argument));
         } catch (Throwable t) {
-            if (fast) {
-                point.fastFailed(d, t);
-            } else {
-                point.shadowFailed(d, t);
-            }
+            return IntCalls.failed(point, d, t);
         }
-        return CallState.original(d);
     }
 
     /** The estimator's twin: one lookup after its first call. */
@@ -83,15 +66,6 @@ final class LangChain4jTokensFastPath implements LangChain4jTokensBridge.Handle 
 
     @Override
     public int exit(long call, long startNanos, int originalAnswer) {
-        try {
-            int d = CallState.decision(call);
-            if (CallState.hasShadowAnswer(call)) {
-                point.shadowCompared(d, CallState.answer(call) == originalAnswer);
-            }
-            point.originalDone(d, startNanos);
-        } catch (Throwable ignored) {
-            // bookkeeping never changes the original's answer
-        }
-        return originalAnswer;
+        return IntCalls.originalDone(point, call, startNanos, originalAnswer);
     }
 }
