@@ -60,11 +60,7 @@ public abstract class LimiterPointBenchmark {
         }
 
         static String[] keys(int n) {
-            String[] keys = new String[n];
-            for (int i = 0; i < n; i++) {
-                keys[i] = "sk-" + Integer.toHexString(i * 0x9E3779B9) + "-" + i;
-            }
-            return keys;
+            return dev.fastllm.bench.limits.LimiterBenchmark.Limiter.keys(n);
         }
     }
 

@@ -67,7 +67,8 @@ public class LimiterBenchmark {
             return allowed;
         }
 
-        static String[] keys(int n) {
+        /** {@code n} distinct API-key-like strings, the same in every benchmark that uses them. */
+        public static String[] keys(int n) {
             String[] keys = new String[n];
             for (int i = 0; i < n; i++) {
                 keys[i] = "sk-" + Integer.toHexString(i * 0x9E3779B9) + "-" + i;
