@@ -5,11 +5,6 @@ import dev.fastllm.core.pool.Connector;
 import dev.fastllm.core.pool.FastPool;
 import dev.fastllm.core.pool.Refusals;
 
-import net.bytebuddy.ByteBuddy;
-import net.bytebuddy.dynamic.loading.ClassLoadingStrategy;
-import net.bytebuddy.dynamic.scaffold.TypeValidation;
-import net.bytebuddy.implementation.MethodCall;
-import net.bytebuddy.implementation.bytecode.assign.Assigner;
 
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
@@ -19,8 +14,6 @@ import java.lang.ref.WeakReference;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
-
-import static net.bytebuddy.matcher.ElementMatchers.named;
 
 /**
  * Builds the twin of one demo-gateway {@code ConnectionPool} instance: an accel-core {@link FastPool} with
@@ -91,18 +84,8 @@ final class GatewayPoolTwins {
                                                                      Class<?> connectorType)
             throws ReflectiveOperationException {
         try {
-            Class<?> generated = new ByteBuddy().with(TypeValidation.DISABLED)
-                    .subclass(Object.class).implement(ConnectionPoolBridge.ConnectorCalls.class)
-                    .name(poolClass.getName() + "$FastLlmConnectorCalls")
-                    .method(named("connect")).intercept(MethodCall.invoke(connectorType.getMethod("connect"))
-                            .onArgument(0).withAssigner(Assigner.DEFAULT, Assigner.Typing.DYNAMIC))
-                    .method(named("isUsable")).intercept(MethodCall.invoke(connectorType.getMethod("isUsable",
-                            Object.class)).onArgument(0).withArgument(1)
-                            .withAssigner(Assigner.DEFAULT, Assigner.Typing.DYNAMIC))
-                    .method(named("close")).intercept(MethodCall.invoke(connectorType.getMethod("close",
-                            Object.class)).onArgument(0).withArgument(1)
-                            .withAssigner(Assigner.DEFAULT, Assigner.Typing.DYNAMIC))
-                    .make().load(poolClass.getClassLoader(), ClassLoadingStrategy.UsingLookup.of(in)).getLoaded();
+            byte[] classfile = ConnectorCallsClass.of(poolClass.getName() + "$FastLlmConnectorCalls", connectorType);
+            Class<?> generated = in.defineClass(classfile);
             return (ConnectionPoolBridge.ConnectorCalls) generated.getConstructor().newInstance();
         } catch (RuntimeException | LinkageError e) {
             return new HandleCalls(connectorType);
