@@ -4,25 +4,18 @@ import dev.fastllm.fallback.FallbackRuntime;
 import dev.fastllm.fallback.Flag;
 import dev.fastllm.fallback.Point;
 import dev.fastllm.fallback.Points;
-import net.bytebuddy.ByteBuddy;
-import net.bytebuddy.agent.builder.AgentBuilder;
-import net.bytebuddy.dynamic.Nexus;
-import net.bytebuddy.dynamic.scaffold.TypeValidation;
 
 import java.io.PrintStream;
 import java.lang.instrument.Instrumentation;
 import java.util.ArrayList;
 import java.util.List;
 
-import static net.bytebuddy.matcher.ElementMatchers.named;
-import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
-
 /**
  * The agent proper, started by {@code AgentLauncher} inside the isolated class loader: reads the settings and
  * starts metrics ({@link FallbackRuntime}), declares every point (default {@code on}), binds each point's fast
- * path to its bridge, installs one Byte Buddy {@link AgentBuilder} with a listener that reports each target
- * (made on a daemon thread behind a {@link DeferredTransformer} when no target is loaded yet, else installed
- * at once with retransformation), and schedules JMX. Any failure is reported and leaves the application as it was.
+ * path to its bridge, registers one {@link PointTransformer} that rewrites and reports each target as it loads
+ * (targets already loaded are retransformed; otherwise a {@link Warmup} thread prepares the rewriting while the
+ * application starts), and schedules JMX. Any failure is reported and leaves the application as it was.
  */
 public final class AgentInstaller {
 
@@ -34,7 +27,6 @@ public final class AgentInstaller {
         PrintStream out = System.err;
         try {
             MicrometerLogging.install();
-            quietByteBuddy();
             FallbackRuntime runtime = FallbackRuntime.start(agentArgs);
             if (!runtime.settings().enabled()) {
                 out.println("[fast-llm] disabled by setting enabled=false: nothing is rewritten");
@@ -53,12 +45,12 @@ public final class AgentInstaller {
                 }
             }
             List<Class<?>> loadedTargets = loadedTargets(inst, bound);
+            PointTransformer transformer = new PointTransformer(bound, reporter);
+            inst.addTransformer(transformer, true);
             if (loadedTargets.isEmpty()) {
-                DeferredTransformer deferred = new DeferredTransformer(bound);
-                inst.addTransformer(deferred, true);
-                new DeferredTransformer.Maker(deferred, bound, reporter).start();
+                new Warmup(transformer, bound).start();
             } else {
-                agentBuilder(bound, reporter, loadedTargets).installOn(inst);
+                retransform(inst, loadedTargets, bound, reporter);
             }
             for (PointInstrumentation pi : bound) {
                 if (!onClassPath(pi.targetClass()) && !isLoaded(loadedTargets, pi.targetClass())) {
@@ -78,39 +70,21 @@ public final class AgentInstaller {
     }
 
     /**
-     * One agent builder for every point. Classes that load from now on are matched by name as they load; target
-     * classes already loaded (an attach, or another agent's premain) are retransformed, and only those: the
-     * default discovery would describe every loaded class, seconds of work at start-up.
+     * Rewrites target classes some class loader defined before the agent started (an attach, or another agent's
+     * premain), one at a time, so one that cannot be retransformed leaves the others rewritten.
      */
-    static AgentBuilder agentBuilder(List<PointInstrumentation> instrumentations, TargetReporter reporter,
-                                     List<Class<?>> loadedTargets) {
-        AgentBuilder builder = new AgentBuilder.Default(new ByteBuddy().with(TypeValidation.DISABLED))
-                .disableClassFormatChanges();
-        if (!loadedTargets.isEmpty()) {
-            builder = builder.with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
-                    .with(new AgentBuilder.RedefinitionStrategy.DiscoveryStrategy.Explicit(
-                            loadedTargets.toArray(new Class<?>[0])));
-        }
-        builder = builder
-                .with(reporter)
-                .with(TargetNameFilter.forTargets(instrumentations))
-                .ignore(nameStartsWith("dev.fastllm.shaded.").or(nameStartsWith("dev.fastllm.agent."))
-                        .or(nameStartsWith("java.")).or(nameStartsWith("jdk.")).or(nameStartsWith("sun.")));
-        for (PointInstrumentation pi : instrumentations) {
-            builder = builder.type(named(pi.targetClass())).transform(new AdviceTransformer(pi, reporter));
-        }
-        return builder;
-    }
-
-    /**
-     * Turns off Byte Buddy's "nexus" (self-initialisation of generated classes, which this agent does not use):
-     * its set-up reaches for {@code sun.misc.Unsafe}, which JDK 24 and later warn about on standard error. The
-     * property is the relocated copy's own ({@code dev.fastllm.shaded.net.bytebuddy.nexus.disabled}), so no
-     * other Byte Buddy in the process is affected; a value already set is kept.
-     */
-    private static void quietByteBuddy() {
-        if (System.getProperty(Nexus.PROPERTY) == null) {
-            System.setProperty(Nexus.PROPERTY, "true");
+    private static void retransform(Instrumentation inst, List<Class<?>> loaded, List<PointInstrumentation> points,
+                                    TargetReporter reporter) {
+        for (Class<?> c : loaded) {
+            try {
+                inst.retransformClasses(c);
+            } catch (Throwable t) {
+                for (PointInstrumentation pi : points) {
+                    if (pi.targetClass().equals(c.getName())) {
+                        reporter.failed(pi, c.getClassLoader(), t);
+                    }
+                }
+            }
         }
     }
 

@@ -1,10 +1,6 @@
 package dev.fastllm.agent;
 
 import dev.fastllm.fallback.Point;
-import net.bytebuddy.agent.builder.AgentBuilder;
-import net.bytebuddy.description.type.TypeDescription;
-import net.bytebuddy.dynamic.DynamicType;
-import net.bytebuddy.utility.JavaModule;
 
 import java.io.PrintStream;
 import java.util.HashMap;
@@ -20,13 +16,10 @@ import java.util.Set;
  * retransformed). A target defined again by another class loader adds one line per loader. Nothing is
  * printed per call.
  */
-final class TargetReporter extends AgentBuilder.Listener.Adapter {
+final class TargetReporter {
 
     private final PrintStream out;
-    private final Map<String, PointInstrumentation> byClass = new HashMap<>();
     private final Map<String, Point> points = new HashMap<>();
-    /** (point name, loader identity) pairs whose advice was matched and not yet confirmed. */
-    private final Set<String> pending = new HashSet<>();
     private final Set<String> reported = new HashSet<>();
     private final Set<String> failed = new HashSet<>();
 
@@ -35,7 +28,6 @@ final class TargetReporter extends AgentBuilder.Listener.Adapter {
     }
 
     synchronized void register(PointInstrumentation instrumentation, Point point) {
-        byClass.put(instrumentation.targetClass(), instrumentation);
         points.put(instrumentation.pointName(), point);
     }
 
@@ -44,10 +36,6 @@ final class TargetReporter extends AgentBuilder.Listener.Adapter {
         Point p = points.get(instrumentation.pointName());
         p.markAbsent();
         line(p.statusLine());
-    }
-
-    synchronized void matched(PointInstrumentation instrumentation, ClassLoader loader) {
-        pending.add(key(instrumentation, loader));
     }
 
     synchronized void unsupported(PointInstrumentation instrumentation, ClassLoader loader, String why) {
@@ -59,13 +47,8 @@ final class TargetReporter extends AgentBuilder.Listener.Adapter {
         }
     }
 
-    @Override
-    public synchronized void onTransformation(TypeDescription type, ClassLoader loader, JavaModule module,
-                                              boolean loaded, DynamicType dynamicType) {
-        PointInstrumentation instrumentation = byClass.get(type.getName());
-        if (instrumentation == null || !pending.remove(key(instrumentation, loader))) {
-            return;
-        }
+    /** The target's class file was rewritten for the class loader {@code loader}. */
+    synchronized void applied(PointInstrumentation instrumentation, ClassLoader loader) {
         Point p = points.get(instrumentation.pointName());
         boolean first = p.target() == null || !p.target().startsWith("applied to ");
         p.markApplied(instrumentation.appliedTo());
@@ -78,17 +61,12 @@ final class TargetReporter extends AgentBuilder.Listener.Adapter {
         reported.add(key(instrumentation, loader));
     }
 
-    @Override
-    public synchronized void onError(String typeName, ClassLoader loader, JavaModule module, boolean loaded,
-                                     Throwable error) {
-        PointInstrumentation instrumentation = byClass.get(typeName);
-        if (instrumentation == null) {
-            return;
-        }
-        pending.remove(key(instrumentation, loader));
+    /** Rewriting the target failed; it loads unchanged. Told once per point. */
+    synchronized void failed(PointInstrumentation instrumentation, ClassLoader loader, Throwable error) {
         Point p = points.get(instrumentation.pointName());
         if (failed.add(instrumentation.pointName())) {
-            p.markTarget("instrumentation of " + typeName + " failed (" + error + "); left alone");
+            p.markTarget("instrumentation of " + instrumentation.targetClass() + " failed (" + error
+                    + "); left alone");
             line(p.statusLine());
         }
     }
