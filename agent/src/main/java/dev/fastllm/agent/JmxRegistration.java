@@ -14,12 +14,17 @@ import java.util.concurrent.TimeUnit;
  * chooses its log manager in {@code main} ({@code java.util.logging.manager}) must get there first. A daemon
  * thread waits until the application itself loads {@code LogManager} (seen by a transformer that only
  * compares class names and never changes a class), or {@link #FALLBACK_DELAY_SECONDS} when it never does,
- * then registers. After an attach the application is up already: registration is immediate.
+ * then {@link #SETTLE_SECONDS} more, then registers: the platform MBean server defines a few hundred classes
+ * and introspects every platform MXBean, work that would otherwise compete with the application's own start
+ * (an application loads its logging early). After an attach the application is up already: registration is
+ * immediate.
  */
 final class JmxRegistration extends Thread {
 
     /** Wait at most this long for the application to initialise its logging. */
     static final long FALLBACK_DELAY_SECONDS = 10;
+    /** Then wait this long, so the registration runs after the application's start rather than during it. */
+    static final long SETTLE_SECONDS = 5;
 
     private final FallbackRuntime runtime;
     private final Instrumentation inst;
@@ -48,6 +53,7 @@ final class JmxRegistration extends Thread {
             if (watch != null) {
                 watch.loaded.await(FALLBACK_DELAY_SECONDS, TimeUnit.SECONDS);
                 inst.removeTransformer(watch);
+                Thread.sleep(TimeUnit.SECONDS.toMillis(SETTLE_SECONDS));
             }
             runtime.registerMBeans(null);
         } catch (InterruptedException e) {
