@@ -25,6 +25,16 @@ final class GatewayLimiterFastPath implements GatewayLimiterBridge.Handle {
         this.point = point;
     }
 
+    /**
+     * The point is off and no limiter has ever had a twin: no key can have state outside its original, so the
+     * original answers every call alone, as without the agent. Once any twin exists this stays false, and
+     * every call asks its instance's twin first, so live twin state stays with the twin whatever the flag.
+     */
+    @Override
+    public boolean originalOnly() {
+        return point.isOff() && !twins.everRegistered();
+    }
+
     /** The twins, for tests. */
     TwinTable<LimiterTwin> twins() {
         return twins;

@@ -88,13 +88,13 @@ public final class GatewayLimiterInstrumentation extends PointInstrumentation {
                              @Advice.Local("answer") RateLimitAnswer answer) {
             answer = GatewayLimiterBridge.tryAcquire(self, windows, key, limits.rpm(), limits.tpm(),
                     limits.maxParallel(), reserved, now);
-            return answer.answered;
+            return GatewayLimiterBridge.answered(answer);
         }
 
         @Advice.OnMethodExit(onThrowable = Throwable.class)
         static void exit(@Advice.Local("answer") RateLimitAnswer answer, @Advice.Argument(1) KeyLimits limits,
                          @Advice.Return(readOnly = false) RateLimitDecision decision) {
-            decision = answer.answered ? new RateLimitDecision(answer.allowed, (RateLimitDecision.Limit) answer.refusedBy,
+            decision = GatewayLimiterBridge.answered(answer) ? new RateLimitDecision(answer.allowed, (RateLimitDecision.Limit) answer.refusedBy,
                     answer.retryAfterMillis, limits.rpm(), answer.remainingRequests, limits.tpm(),
                     answer.remainingTokens) : decision;
             GatewayLimiterBridge.done(answer);
@@ -111,13 +111,13 @@ public final class GatewayLimiterInstrumentation extends PointInstrumentation {
                              @Advice.Argument(0) String key, @Advice.Argument(1) KeyLimits limits,
                              @Advice.Argument(2) long now, @Advice.Local("answer") RateLimitAnswer answer) {
             answer = GatewayLimiterBridge.peek(self, windows, key, limits.rpm(), limits.tpm(), limits.maxParallel(), now);
-            return answer.answered;
+            return GatewayLimiterBridge.answered(answer);
         }
 
         @Advice.OnMethodExit
         static void exit(@Advice.Local("answer") RateLimitAnswer answer, @Advice.Argument(1) KeyLimits limits,
                          @Advice.Return(readOnly = false) RateLimitDecision decision) {
-            decision = answer.answered ? new RateLimitDecision(answer.allowed, (RateLimitDecision.Limit) answer.refusedBy,
+            decision = GatewayLimiterBridge.answered(answer) ? new RateLimitDecision(answer.allowed, (RateLimitDecision.Limit) answer.refusedBy,
                     answer.retryAfterMillis, limits.rpm(), answer.remainingRequests, limits.tpm(),
                     answer.remainingTokens) : decision;
         }
