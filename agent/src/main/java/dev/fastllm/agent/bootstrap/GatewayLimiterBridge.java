@@ -18,7 +18,7 @@ public final class GatewayLimiterBridge {
          */
         boolean originalOnly();
 
-        /** Fills {@code into}: answered, or the original runs (possibly holding the key's lock). */
+        /** Fills {@code into}: answered, or the original runs (possibly counted in the key's stripe). */
         void tryAcquire(Object limiter, Object windows, String key, long rpm, long tpm, int maxParallel,
                         long reservedTokens, long nowMillis, RateLimitAnswer into);
 
@@ -92,7 +92,7 @@ public final class GatewayLimiterBridge {
         return a != null && a.answered;
     }
 
-    /** Called by every exit advice of {@code tryAcquire}, also when the original threw. */
+    /** Called by the exit advice of {@code tryAcquire} when the method returns (not when the original threw). */
     public static void done(RateLimitAnswer a) {
         if (a != null && a.pending()) {
             Handle h = handle;
