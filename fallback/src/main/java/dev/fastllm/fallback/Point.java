@@ -100,6 +100,15 @@ public final class Point extends FaultRate {
         return selects(keyHash);
     }
 
+    /**
+     * True while the flag is {@code off}, so that every decision is {@link #ORIGINAL}; unlike {@link #decide}
+     * it counts nothing. One volatile read: for a rewritten method that can skip all its work while its point
+     * is off (a stateful point also has to know that no twin holds state).
+     */
+    public boolean isOff() {
+        return off();
+    }
+
     public static boolean isOriginal(int decision) {
         return (decision & PATH_MASK) == ORIGINAL;
     }

@@ -103,6 +103,11 @@ abstract class Rollout extends Outcomes {
         return h;
     }
 
+    /** True while the flag is {@code off}: one volatile read, no counting (see {@link Point#isOff}). */
+    final boolean off() {
+        return (plan & 3) == M_OFF;
+    }
+
     final boolean selects(int keyHash) {
         long p = plan;
         int mode = (int) (p & 3);

@@ -8,6 +8,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.util.BitSet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -46,6 +47,19 @@ class RolloutTest {
             assertProportion(fast, n, percent);
         }
         assertEquals(n - fast, p.calls(Path.ORIGINAL));
+    }
+
+    @Test
+    void isOffFollowsTheFlagAndCountsNothing() {
+        Point p = points.declare("test.rate-limiter", Component.RATE_LIMITER, Kind.STATEFUL, Flag.OFF);
+        assertTrue(p.isOff());
+        p.setFlag(Flag.canary(0), "test");
+        assertFalse(p.isOff(), "canary:0 is not off: a stateful point still looks for its twins");
+        p.setFlag(Flag.ON, "test");
+        assertFalse(p.isOff());
+        p.setFlag(Flag.OFF, "test");
+        assertTrue(p.isOff());
+        assertEquals(0, p.calls(Path.ORIGINAL) + p.calls(Path.FAST), "asking counts no call");
     }
 
     @Test

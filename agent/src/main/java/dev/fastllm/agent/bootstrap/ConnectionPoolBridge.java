@@ -6,12 +6,18 @@ package dev.fastllm.agent.bootstrap;
  * twin; a connection goes back to the implementation that leased it, so {@link #release} asks the twin first
  * whatever the flag says. Maintenance calls ({@link #evictIdle}, {@link #purgeUnusable}, {@link #stats},
  * {@link #closed}) act on the twin, if there is one, beside the original body, which always runs. Without an
- * installed {@link Handle} every call runs the original alone.
+ * installed {@link Handle}, or while it says {@link Handle#originalOnly()}, every call runs the original alone.
  */
 public final class ConnectionPoolBridge {
 
     /** The isolated part's side. Only {@link #acquire} may decline; see each method. */
     public interface Handle {
+        /**
+         * True while every call may run the original alone with nothing to do beside it: the point is off and
+         * no pool has a twin (so no lease, idle connection or waiter is anywhere else). Read on every call.
+         */
+        boolean originalOnly();
+
         /** The twin's answer to {@code acquire()} (a {@code CompletableFuture}), or null: the original answers. Never throws. */
         Object acquire(Object pool, String name);
 
@@ -58,34 +64,34 @@ public final class ConnectionPoolBridge {
 
     public static Object acquire(Object pool, String name) {
         Handle h = handle;
-        return h == null ? null : h.acquire(pool, name);
+        return h == null || h.originalOnly() ? null : h.acquire(pool, name);
     }
 
     public static boolean release(Object pool, Object connection, boolean reusable) {
         Handle h = handle;
-        return h != null && h.release(pool, connection, reusable);
+        return h != null && !h.originalOnly() && h.release(pool, connection, reusable);
     }
 
     public static int evictIdle(Object pool) {
         Handle h = handle;
-        return h == null ? 0 : h.evictIdle(pool);
+        return h == null || h.originalOnly() ? 0 : h.evictIdle(pool);
     }
 
     public static void purgeUnusable(Object pool) {
         Handle h = handle;
-        if (h != null) {
+        if (h != null && !h.originalOnly()) {
             h.purgeUnusable(pool);
         }
     }
 
     public static long[] stats(Object pool, int leased, int idle, int connecting, int pending, long opened, long closed) {
         Handle h = handle;
-        return h == null ? null : h.stats(pool, leased, idle, connecting, pending, opened, closed);
+        return h == null || h.originalOnly() ? null : h.stats(pool, leased, idle, connecting, pending, opened, closed);
     }
 
     public static void closed(Object pool) {
         Handle h = handle;
-        if (h != null) {
+        if (h != null && !h.originalOnly()) {
             h.closed(pool);
         }
     }

@@ -4,13 +4,21 @@ package dev.fastllm.agent.bootstrap;
  * Bridge of point {@code gateway.rate-limiter}: every state-touching method of the demo gateway's
  * {@code KeyRateLimiter} ({@code tryAcquire}, {@code peek}, {@code reconcile}, {@code release},
  * {@code evictIdle}, {@code trackedKeys}). The limiter instance and its private window map arrive as
- * {@code Object}; limits as primitives. Without an installed {@link Handle}, every call runs the original.
+ * {@code Object}; limits as primitives. Without an installed {@link Handle}, or while it says
+ * {@link Handle#originalOnly()}, every call runs the original and {@link #tryAcquire} and {@link #peek}
+ * answer null: no per-thread answer is touched, so the rewritten method costs its original two reads more.
  */
 public final class GatewayLimiterBridge {
 
     /** The isolated part's side; implementations never throw. */
     public interface Handle {
-        /** Fills {@code into}: answered, or the original runs (possibly holding the key's lock). */
+        /**
+         * True while every call may run the original alone with nothing to do before or after it: the point is
+         * off and no limiter has a twin (so no key has state anywhere else). Cheap: read on every call.
+         */
+        boolean originalOnly();
+
+        /** Fills {@code into}: answered, or the original runs (possibly counted in the key's stripe). */
         void tryAcquire(Object limiter, Object windows, String key, long rpm, long tpm, int maxParallel,
                         long reservedTokens, long nowMillis, RateLimitAnswer into);
 
@@ -53,54 +61,66 @@ public final class GatewayLimiterBridge {
         handle = h;
     }
 
+    /** The call's answer holder, or null: the original runs and nothing is left for the exit. */
     public static RateLimitAnswer tryAcquire(Object limiter, Object windows, String key, long rpm, long tpm,
                                              int maxParallel, long reservedTokens, long nowMillis) {
+        Handle h = handle;
+        if (h == null || h.originalOnly()) {
+            return null;
+        }
         RateLimitAnswer a = ANSWERS.get();
         a.answered = false;
-        Handle h = handle;
-        if (h != null) {
-            h.tryAcquire(limiter, windows, key, rpm, tpm, maxParallel, reservedTokens, nowMillis, a);
-        }
+        h.tryAcquire(limiter, windows, key, rpm, tpm, maxParallel, reservedTokens, nowMillis, a);
         return a;
     }
 
+    /** As {@link #tryAcquire}. */
     public static RateLimitAnswer peek(Object limiter, Object windows, String key, long rpm, long tpm,
                                        int maxParallel, long nowMillis) {
+        Handle h = handle;
+        if (h == null || h.originalOnly()) {
+            return null;
+        }
         RateLimitAnswer a = ANSWERS.get();
         a.answered = false;
-        Handle h = handle;
-        if (h != null) {
-            h.peek(limiter, windows, key, rpm, tpm, maxParallel, nowMillis, a);
-        }
+        h.peek(limiter, windows, key, rpm, tpm, maxParallel, nowMillis, a);
         return a;
     }
 
-    /** Called by every exit advice of {@code tryAcquire}, also when the original threw. */
+    /** True when the fast path answered the call ({@code a} may be null): the original body is skipped. */
+    public static boolean answered(RateLimitAnswer a) {
+        return a != null && a.answered;
+    }
+
+    /** Called by the exit advice of {@code tryAcquire} when the method returns (not when the original threw). */
     public static void done(RateLimitAnswer a) {
-        Handle h = handle;
-        if (h != null && a.pending()) {
-            h.originalDone(a);
+        if (a != null && a.pending()) {
+            Handle h = handle;
+            if (h != null) {
+                h.originalDone(a);
+            }
         }
     }
 
     public static boolean reconcile(Object limiter, String key, long reservedTokens, long actualTokens,
                                     long acquiredAtMillis, long nowMillis) {
         Handle h = handle;
-        return h != null && h.reconcile(limiter, key, reservedTokens, actualTokens, acquiredAtMillis, nowMillis);
+        return h != null && !h.originalOnly()
+                && h.reconcile(limiter, key, reservedTokens, actualTokens, acquiredAtMillis, nowMillis);
     }
 
     public static boolean release(Object limiter, String key) {
         Handle h = handle;
-        return h != null && h.release(limiter, key);
+        return h != null && !h.originalOnly() && h.release(limiter, key);
     }
 
     public static int evictIdle(Object limiter, long nowMillis) {
         Handle h = handle;
-        return h == null ? 0 : h.evictIdle(limiter, nowMillis);
+        return h == null || h.originalOnly() ? 0 : h.evictIdle(limiter, nowMillis);
     }
 
     public static int trackedKeys(Object limiter, int originalKeys) {
         Handle h = handle;
-        return h == null ? originalKeys : h.trackedKeys(limiter, originalKeys);
+        return h == null || h.originalOnly() ? originalKeys : h.trackedKeys(limiter, originalKeys);
     }
 }

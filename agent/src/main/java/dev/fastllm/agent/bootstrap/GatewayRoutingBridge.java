@@ -4,8 +4,9 @@ package dev.fastllm.agent.bootstrap;
  * Bridge of point {@code gateway.routing}: the demo gateway's {@code Router} ({@code pick}, {@code onEnd},
  * {@code retryAfterMillis}, {@code inFlight}, {@code isCoolingDown}). The router instance travels as an
  * {@code Object}, routes as {@code Object}s; the isolated part ({@link Handle}) finds the instance's twin,
- * decides, and answers or lets the original body run. Without an installed handle every call runs the
- * original, and the exit helpers return the original's answer unchanged.
+ * decides, and answers or lets the original body run. Without an installed handle, or while it says
+ * {@link Handle#originalOnly()}, every call runs the original, and the exit helpers return the original's
+ * answer unchanged.
  *
  * <p>{@code pick}'s enter answer is one of: null (the original runs, nothing to do after), a {@link Pin}
  * (the original runs while the group's owner is held; the exit releases it), {@link #NO_ROUTE} (the twin
@@ -35,6 +36,12 @@ public final class GatewayRoutingBridge {
 
     /** The isolated part's side. Implementations never throw. */
     public interface Handle {
+        /**
+         * True while every call may run the original alone with nothing to do beside it: the point is off and
+         * no router has a twin (so no route, cooldown or group is anywhere else). Read on every call.
+         */
+        boolean originalOnly();
+
         /** The pick's enter answer (see the class comment). */
         Object pick(Object router, String group, long estimatedTokens, long nowMillis);
 
@@ -63,7 +70,7 @@ public final class GatewayRoutingBridge {
 
     public static Object pick(Object router, String group, long estimatedTokens, long nowMillis) {
         Handle h = handle;
-        return h == null ? null : h.pick(router, group, estimatedTokens, nowMillis);
+        return h == null || h.originalOnly() ? null : h.pick(router, group, estimatedTokens, nowMillis);
     }
 
     /** True when the twin answered the pick and the original body is skipped. */
@@ -85,7 +92,8 @@ public final class GatewayRoutingBridge {
 
     public static int end(Object router, Object route, String group, int status, long totalTokens, long nowMillis) {
         Handle h = handle;
-        return h == null || group == null ? END_ORIGINAL : h.end(router, route, group, status, totalTokens, nowMillis);
+        return h == null || group == null || h.originalOnly() ? END_ORIGINAL
+                : h.end(router, route, group, status, totalTokens, nowMillis);
     }
 
     /** What {@code onEnd} returns. */
@@ -95,7 +103,7 @@ public final class GatewayRoutingBridge {
 
     public static long retryAfter(Object router, String group, long estimatedTokens, long nowMillis) {
         Handle h = handle;
-        return h == null ? RUN_ORIGINAL : h.retryAfter(router, group, estimatedTokens, nowMillis);
+        return h == null || h.originalOnly() ? RUN_ORIGINAL : h.retryAfter(router, group, estimatedTokens, nowMillis);
     }
 
     /** What {@code retryAfterMillis} returns. */
@@ -106,13 +114,13 @@ public final class GatewayRoutingBridge {
     /** What {@code inFlight} returns: the original's count plus the twin's. */
     public static int inFlight(Object router, String group, String deploymentId, int originalCount) {
         Handle h = handle;
-        return h == null ? originalCount : originalCount + h.twinInFlight(router, group, deploymentId);
+        return h == null || h.originalOnly() ? originalCount : originalCount + h.twinInFlight(router, group, deploymentId);
     }
 
     /** What {@code isCoolingDown} returns: cooling in the original or in the twin. */
     public static boolean coolingDown(Object router, String group, String deploymentId, long nowMillis,
                                       boolean originalAnswer) {
         Handle h = handle;
-        return originalAnswer || h != null && h.twinCoolingDown(router, group, deploymentId, nowMillis);
+        return originalAnswer || h != null && !h.originalOnly() && h.twinCoolingDown(router, group, deploymentId, nowMillis);
     }
 }

@@ -7,8 +7,8 @@ package dev.fastllm.agent.bootstrap;
  * allocates nothing here.
  *
  * <p>The fields after {@link #remainingTokens} are the isolated part's bookkeeping between the enter and the
- * exit advice of one call: a key's lock held while the original body runs, the point's decision and the
- * sampled start time, and the twin's own scratch holder.
+ * exit advice of one call: the twin that counts this call as running the original's body (and its stripe),
+ * the point's decision and the sampled start time, and the twin's own scratch holder.
  */
 public final class RateLimitAnswer {
     /** The fast path answered: the original body is skipped and the fields below are the answer. */
@@ -20,9 +20,9 @@ public final class RateLimitAnswer {
     public long remainingRequests;
     public long remainingTokens;
 
-    /** Non-null while the original body runs under a key's lock that the exit must release. */
-    public Object lockOwner;
-    public int lockStripe;
+    /** Non-null while the original body runs counted by this twin, which the exit must tell. */
+    public Object countedIn;
+    public int countedStripe;
     /** The point's decision for this call, when the exit has to report it (sampled latency). */
     public int decision;
     public long startNanos;
@@ -31,6 +31,6 @@ public final class RateLimitAnswer {
 
     /** True when the exit advice has something to hand back to the isolated part. */
     public boolean pending() {
-        return lockOwner != null || decision != 0;
+        return countedIn != null || decision != 0;
     }
 }

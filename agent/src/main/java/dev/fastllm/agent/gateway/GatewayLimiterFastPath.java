@@ -10,8 +10,9 @@ import dev.fastllm.fallback.Point;
  * {@link LimiterTwin}, made at its first fast decision, and from then on every call on that instance follows
  * the rule "live state stays where it is": a key whose window is running (or holds a slot) on one side is
  * answered by that side, whatever the flag, the canary or the breaker say; only a key idle on both sides
- * goes where the point decides, and that choice is made under the key's striped lock so that two calls can
- * never give one key an owner on each side. docs/ARCHITECTURE.md ("Point gateway.rate-limiter") has the
+ * goes where the point decides, and a move to the twin is made under the key's striped lock, never while a
+ * call of that stripe runs the original's body ({@link LimiterTwin}), so that two calls can never give one
+ * key an owner on each side. docs/ARCHITECTURE.md ("Point gateway.rate-limiter") has the
  * rule, what a flag change, an attach or a breaker opening does, and the bounds where it cannot hold.
  *
  * <p>Never throws to the bridge: a Throwable of the twin runs the original for that call.
@@ -25,6 +26,16 @@ final class GatewayLimiterFastPath implements GatewayLimiterBridge.Handle {
         this.point = point;
     }
 
+    /**
+     * The point is off and no limiter has ever had a twin: no key can have state outside its original, so the
+     * original answers every call alone, as without the agent. Once any twin exists this stays false, and
+     * every call asks its instance's twin first, so live twin state stays with the twin whatever the flag.
+     */
+    @Override
+    public boolean originalOnly() {
+        return point.isOff() && !twins.everRegistered();
+    }
+
     /** The twins, for tests. */
     TwinTable<LimiterTwin> twins() {
         return twins;
@@ -33,7 +44,7 @@ final class GatewayLimiterFastPath implements GatewayLimiterBridge.Handle {
     @Override
     public void tryAcquire(Object limiter, Object windows, String key, long rpm, long tpm, int maxParallel,
                            long reserved, long now, RateLimitAnswer a) {
-        a.lockOwner = null;
+        a.countedIn = null;
         a.decision = 0;
         LimiterTwin twin = twins.get(limiter);
         if (twin != null) {
@@ -56,11 +67,11 @@ final class GatewayLimiterFastPath implements GatewayLimiterBridge.Handle {
             }
             stripe = twin.lock(key); // liveInTwin found the key idle in the twin: look again under the lock
             if (!twin.acquireIfLive(key, rpm, tpm, maxParallel, reserved, now, a)) {
-                if (twin.originalLive(windows, key, now)) {
-                    // the key's live state is the original's: it answers, under the lock, as it holds it
-                    hold(a, twin, stripe, d, t0);
-                    stripe = -1;
+                if (twin.originalRunning(stripe) || twin.originalLive(windows, key, now)) {
+                    // the original holds the key's live state, or may be making it: it answers
                     point.fastDeclined(d);
+                    twin.enterOriginalLocked(stripe);
+                    counted(a, twin, stripe, d, t0);
                     return;
                 }
                 twin.acquire(key, rpm, tpm, maxParallel, reserved, now, a);
@@ -117,7 +128,8 @@ final class GatewayLimiterFastPath implements GatewayLimiterBridge.Handle {
 
     /**
      * The point sends this call to the original. A key live in the twin stays there; otherwise the original
-     * answers holding the key's lock, so that no concurrent fast call gives the key a second owner meanwhile.
+     * answers, counted as running in the key's stripe, so that no concurrent fast call moves the key to the
+     * twin meanwhile ({@link LimiterTwin}: the count is taken before the twin is looked at).
      */
     private void originalPath(LimiterTwin twin, String key, long rpm, long tpm, int maxParallel, long reserved,
                               long now, RateLimitAnswer a, int d) {
@@ -126,27 +138,30 @@ final class GatewayLimiterFastPath implements GatewayLimiterBridge.Handle {
             rememberTiming(a, d, t0); // never fast on this instance: the original alone
             return;
         }
-        int stripe = -1;
+        int stripe = LimiterTwin.stripe(key);
+        boolean counted = false;
         try {
-            stripe = twin.lock(key); // liveInTwin found the key idle in the twin: look again under the lock
+            twin.enterOriginal(stripe);
+            counted = true;
             if (twin.acquireIfLive(key, rpm, tpm, maxParallel, reserved, now, a)) {
                 return;
             }
-            hold(a, twin, stripe, d, t0);
-            stripe = -1;
+            counted(a, twin, stripe, d, t0);
+            counted = false; // the exit advice leaves
         } catch (Throwable t) {
             a.answered = false;
         } finally {
-            if (stripe >= 0) {
-                twin.unlock(stripe);
+            if (counted) {
+                twin.leaveOriginal(stripe);
             }
         }
     }
 
-    private static void hold(RateLimitAnswer a, LimiterTwin twin, int stripe, int d, long t0) {
+    /** The original body runs counted in {@code twin}'s {@code stripe}; the exit advice ({@link #originalDone}) leaves. */
+    private static void counted(RateLimitAnswer a, LimiterTwin twin, int stripe, int d, long t0) {
         a.answered = false;
-        a.lockOwner = twin;
-        a.lockStripe = stripe;
+        a.countedIn = twin;
+        a.countedStripe = stripe;
         rememberTiming(a, d, t0);
     }
 
@@ -160,10 +175,10 @@ final class GatewayLimiterFastPath implements GatewayLimiterBridge.Handle {
     @Override
     public void originalDone(RateLimitAnswer a) {
         try {
-            Object owner = a.lockOwner;
+            Object owner = a.countedIn;
             if (owner != null) {
-                a.lockOwner = null;
-                ((LimiterTwin) owner).unlock(a.lockStripe);
+                a.countedIn = null;
+                ((LimiterTwin) owner).leaveOriginal(a.countedStripe);
             }
             if (a.decision != 0) {
                 int d = a.decision;
@@ -178,7 +193,7 @@ final class GatewayLimiterFastPath implements GatewayLimiterBridge.Handle {
     @Override
     public void peek(Object limiter, Object windows, String key, long rpm, long tpm, int maxParallel, long now,
                      RateLimitAnswer a) {
-        a.lockOwner = null;
+        a.countedIn = null;
         a.decision = 0;
         LimiterTwin twin = twins.get(limiter);
         try {

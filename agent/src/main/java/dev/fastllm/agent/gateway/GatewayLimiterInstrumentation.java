@@ -76,7 +76,12 @@ public final class GatewayLimiterInstrumentation extends PointInstrumentation {
         GatewayLimiterBridge.install(new GatewayLimiterFastPath(point));
     }
 
-    /** {@code tryAcquire}: the twin's answer becomes the target's own record; the exit also frees a held key lock. */
+    /**
+     * {@code tryAcquire}: the twin's answer becomes the target's own record; the exit also ends the call's count
+     * in its stripe when the original body ran. No exit on a throw: an exception handler would merge the
+     * original's result with null and keep C2 from removing its allocation (the limiter's stripe count bounds
+     * what a throwing body leaves, see {@link LimiterTwin}).
+     */
     static final class TryAcquireAdvice {
         private TryAcquireAdvice() {
         }
@@ -88,13 +93,13 @@ public final class GatewayLimiterInstrumentation extends PointInstrumentation {
                              @Advice.Local("answer") RateLimitAnswer answer) {
             answer = GatewayLimiterBridge.tryAcquire(self, windows, key, limits.rpm(), limits.tpm(),
                     limits.maxParallel(), reserved, now);
-            return answer.answered;
+            return GatewayLimiterBridge.answered(answer);
         }
 
-        @Advice.OnMethodExit(onThrowable = Throwable.class)
+        @Advice.OnMethodExit
         static void exit(@Advice.Local("answer") RateLimitAnswer answer, @Advice.Argument(1) KeyLimits limits,
                          @Advice.Return(readOnly = false) RateLimitDecision decision) {
-            decision = answer.answered ? new RateLimitDecision(answer.allowed, (RateLimitDecision.Limit) answer.refusedBy,
+            decision = GatewayLimiterBridge.answered(answer) ? new RateLimitDecision(answer.allowed, (RateLimitDecision.Limit) answer.refusedBy,
                     answer.retryAfterMillis, limits.rpm(), answer.remainingRequests, limits.tpm(),
                     answer.remainingTokens) : decision;
             GatewayLimiterBridge.done(answer);
@@ -111,13 +116,13 @@ public final class GatewayLimiterInstrumentation extends PointInstrumentation {
                              @Advice.Argument(0) String key, @Advice.Argument(1) KeyLimits limits,
                              @Advice.Argument(2) long now, @Advice.Local("answer") RateLimitAnswer answer) {
             answer = GatewayLimiterBridge.peek(self, windows, key, limits.rpm(), limits.tpm(), limits.maxParallel(), now);
-            return answer.answered;
+            return GatewayLimiterBridge.answered(answer);
         }
 
         @Advice.OnMethodExit
         static void exit(@Advice.Local("answer") RateLimitAnswer answer, @Advice.Argument(1) KeyLimits limits,
                          @Advice.Return(readOnly = false) RateLimitDecision decision) {
-            decision = answer.answered ? new RateLimitDecision(answer.allowed, (RateLimitDecision.Limit) answer.refusedBy,
+            decision = GatewayLimiterBridge.answered(answer) ? new RateLimitDecision(answer.allowed, (RateLimitDecision.Limit) answer.refusedBy,
                     answer.retryAfterMillis, limits.rpm(), answer.remainingRequests, limits.tpm(),
                     answer.remainingTokens) : decision;
         }

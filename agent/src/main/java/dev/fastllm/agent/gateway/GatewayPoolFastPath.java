@@ -36,6 +36,17 @@ final class GatewayPoolFastPath implements ConnectionPoolBridge.Handle {
         this.point = point;
     }
 
+    /**
+     * The point is off and no pool has ever had a twin: every lease, idle connection and waiter is the
+     * original's, so the original answers every call alone. Once any twin exists this stays false, and
+     * releases and maintenance calls look for their pool's twin whatever the flag. A twin made while a
+     * {@code close()} runs is seen by its exit: the twin is registered holding the pool's lock ({@link #twinOf}).
+     */
+    @Override
+    public boolean originalOnly() {
+        return point.isOff() && !twins.everRegistered();
+    }
+
     @Override
     public Object acquire(Object pool, String name) {
         int d = point.decide(name == null ? 0 : name.hashCode());

@@ -45,6 +45,16 @@ final class GatewayRoutingFastPath implements GatewayRoutingBridge.Handle {
         this.factory = router -> RouterTwin.of(router, graceNanos);
     }
 
+    /**
+     * The point is off and no router has ever had a twin: every group is the original's, so the original
+     * answers every call alone. Once any twin exists this stays false, and every call asks its router's twin
+     * first, so a twin's routes still end in it and its groups stay there while live, whatever the flag.
+     */
+    @Override
+    public boolean originalOnly() {
+        return point.isOff() && !twins.everRegistered();
+    }
+
     @Override
     public Object pick(Object router, String group, long estimatedTokens, long nowMillis) {
         if (group == null) {

@@ -11,9 +11,16 @@ import java.util.Map;
 
 /**
  * The twin of one demo-gateway {@code KeyRateLimiter} instance: accel-core's {@link LockFreeKeyRateLimiter}, a
- * striped lock that serialises the moment a key with no live state anywhere gets an owner, and a reader of the
- * original's own window for a key (its private {@code Window}, read under that window's monitor, as the
- * original's own methods do). Holds no reference to the original instance.
+ * striped lock that serialises the moment a key with no live state anywhere moves to the twin, a count per
+ * stripe of the calls running the original's body meanwhile, and a reader of the original's own window for a
+ * key (its private {@code Window}, read under that window's monitor, as the original's own methods do). Holds
+ * no reference to the original instance.
+ *
+ * <p>The lock and the count are a Dekker pair: a move takes the lock, then reads the count, and moves only if
+ * no original body of its stripe is running; a call bound for the original body adds to the count, then waits
+ * while the lock is held, then looks at the twin. Each sees the other's write, so a key can never get an owner
+ * on each side, and no lock is held while the original's body runs (an exit that never comes, the body
+ * having thrown, leaves its stripe's count raised: keys of that stripe then stay with the original when idle).
  *
  * <p>A key's state is live on a side when its window there is not over or it holds a parallel slot there;
  * see docs/ARCHITECTURE.md ("Point gateway.rate-limiter: who owns a key") for the rule this serves.
@@ -25,6 +32,8 @@ final class LimiterTwin {
 
     final LockFreeKeyRateLimiter limiter = new LockFreeKeyRateLimiter();
     private final int[] stripes = new int[STRIPES];
+    /** Calls running the original's body, by stripe. */
+    private final int[] inOriginal = new int[STRIPES];
     /** The target's {@code RateLimitDecision.Limit} constants, by accel-core's {@link RefusedBy} ordinal. */
     private final Object[] limits;
     private final VarHandle anchored;
@@ -135,6 +144,36 @@ final class LimiterTwin {
 
     void unlock(int stripe) {
         STRIPE.setRelease(stripes, stripe, 0);
+    }
+
+    /**
+     * Counts a call that will run the original's body for a key of {@code stripe} unless the twin turns out
+     * to hold the key (look after this returns), then waits while a move of that stripe is under way.
+     */
+    void enterOriginal(int stripe) {
+        STRIPE.getAndAdd(inOriginal, stripe, 1);
+        for (int spins = 0; (int) STRIPE.getVolatile(stripes, stripe) != 0; spins++) {
+            if (spins < 64) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
+        }
+    }
+
+    /** Counts a call that will run the original's body, by the thread holding the stripe's lock. */
+    void enterOriginalLocked(int stripe) {
+        STRIPE.getAndAdd(inOriginal, stripe, 1);
+    }
+
+    /** The original's body of a call counted by {@link #enterOriginal} or {@link #enterOriginalLocked} returned. */
+    void leaveOriginal(int stripe) {
+        STRIPE.getAndAdd(inOriginal, stripe, -1);
+    }
+
+    /** True while a call of {@code stripe} runs the original's body (read holding the stripe's lock). */
+    boolean originalRunning(int stripe) {
+        return (int) STRIPE.getVolatile(inOriginal, stripe) != 0;
     }
 
     static int stripe(String key) {

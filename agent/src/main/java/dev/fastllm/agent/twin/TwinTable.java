@@ -45,6 +45,8 @@ public final class TwinTable<T> {
 
     private final ReferenceQueue<Object> cleared = new ReferenceQueue<>();
     private volatile Entry<T>[] slots;
+    /** Set, once and for good, before the first twin is published. */
+    private volatile boolean registered;
     /** Entries in {@link #slots}, cleared ones included; guarded by this. */
     private int used;
     /** Entries known to be cleared since the last rebuild; guarded by this. */
@@ -86,9 +88,19 @@ public final class TwinTable<T> {
             if (twin == null) {
                 throw new NullPointerException("twin factory returned null");
             }
+            registered = true;
             insert(target, twin);
             return twin;
         }
+    }
+
+    /**
+     * True once any twin has been registered, even if its target has been collected since; false means no
+     * target has a twin, so a caller may skip {@link #get}. One volatile read. A twin registered concurrently
+     * may not be seen, as with {@link #get}.
+     */
+    public boolean everRegistered() {
+        return registered;
     }
 
     /** Live entries (targets not yet collected); for tests and metrics, not for the hot path. */

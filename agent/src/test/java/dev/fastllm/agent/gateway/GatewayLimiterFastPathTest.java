@@ -27,6 +27,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -67,13 +68,11 @@ class GatewayLimiterFastPathTest {
             RateLimitAnswer a = answers.get();
             a.answered = false;
             fast.tryAcquire(original, windows, key, limits.rpm(), limits.tpm(), limits.maxParallel(), reserved, now, a);
-            try {
-                return a.answered ? decision(a, limits) : original.tryAcquire(key, limits, reserved, now);
-            } finally {
-                if (a.pending()) {
-                    fast.originalDone(a);
-                }
+            RateLimitDecision d = a.answered ? decision(a, limits) : original.tryAcquire(key, limits, reserved, now);
+            if (a.pending()) { // the exit advice: only when the method returns
+                fast.originalDone(a);
             }
+            return d;
         }
 
         RateLimitDecision peek(String key, KeyLimits limits, long now) {
@@ -271,7 +270,9 @@ class GatewayLimiterFastPathTest {
         }
         threads.forEach(Thread::start);
         SplittableRandom r = new SplittableRandom(5);
-        for (int i = 0; i < 2_000; i++) {
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        // at least 2 000 changes, and on until some key is full (the callers may start late on a busy machine)
+        for (int i = 0; i < 2_000 || !anyFull(admitted, limits.rpm()) && System.nanoTime() < deadline; i++) {
             point.setFlag(Flag.parse(FLAGS[r.nextInt(FLAGS.length)]), "test");
             Thread.yield();
         }
@@ -286,6 +287,65 @@ class GatewayLimiterFastPathTest {
         }
         assertTrue(full > 0, "some key reached its limit");
         assertTrue(subject.original.trackedKeys() > 0 && subject.fast.twins().size() == 1, "both sides were used");
+    }
+
+    /**
+     * An original body that throws never reaches the exit advice, so its call stays counted in its stripe
+     * (what a throw can leave, see LimiterTwin): a key of that stripe idle on both sides then goes to the
+     * original, counted in turn, and never blocks; a key live in the twin stays there; keys of other stripes
+     * still move to the twin.
+     */
+    @Test
+    void anOriginalBodyThatThrowsLeavesItsStripesIdleKeysWithTheOriginal() {
+        Point point = point("gateway.rate-limiter=on");
+        Rewritten subject = new Rewritten(point);
+        java.util.Map<?, ?> windows = (java.util.Map<?, ?>) subject.windows;
+        KeyLimits limits = new KeyLimits(100, Long.MAX_VALUE, 10);
+        long now = 5_000_000;
+        String thrower = "thrower";
+        String sameStripe = keyOfStripe(LimiterTwin.stripe(thrower), true);
+        String otherStripe = keyOfStripe(LimiterTwin.stripe(thrower), false);
+        String liveInTwin = keyOfStripe(LimiterTwin.stripe(thrower), true, sameStripe);
+        assertTrue(subject.tryAcquire(liveInTwin, limits, 1, now).allowed()); // makes the twin; the key lives there
+        assertNull(windows.get(liveInTwin));
+
+        point.setFlag(Flag.OFF, "test");
+        RateLimitAnswer a = new RateLimitAnswer();
+        subject.fast.tryAcquire(subject.original, subject.windows, thrower, limits.rpm(), limits.tpm(),
+                limits.maxParallel(), 1, now, a);
+        assertFalse(a.answered);
+        assertTrue(a.pending(), "the original body runs counted in its stripe");
+        // ...and throws: no exit advice, so nothing tells the twin
+
+        point.setFlag(Flag.ON, "test");
+        assertTrue(subject.tryAcquire(sameStripe, limits, 1, now).allowed());
+        assertNotNull(windows.get(sameStripe), "an idle key of the stripe goes to the original");
+        assertTrue(subject.tryAcquire(sameStripe, limits, 1, now + 1).allowed());
+        assertFalse(subject.splitOwner(sameStripe, now + 1));
+        assertTrue(subject.tryAcquire(liveInTwin, limits, 1, now + 2).allowed());
+        assertNull(windows.get(liveInTwin), "a key live in the twin stays there");
+        assertTrue(subject.tryAcquire(otherStripe, limits, 1, now + 3).allowed());
+        assertNull(windows.get(otherStripe), "other stripes still move to the twin");
+        assertEquals(2, subject.fast.twins().get(subject.original).limiter.trackedKeys());
+    }
+
+    /** A key in {@code stripe} (or, with {@code same} false, not in it), other than {@code except}. */
+    private static String keyOfStripe(int stripe, boolean same, String... except) {
+        for (int i = 0; ; i++) {
+            String k = "k" + i;
+            if ((LimiterTwin.stripe(k) == stripe) == same && !java.util.List.of(except).contains(k)) {
+                return k;
+            }
+        }
+    }
+
+    private static boolean anyFull(AtomicIntegerArray admitted, long rpm) {
+        for (int k = 0; k < admitted.length(); k++) {
+            if (admitted.get(k) >= rpm) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

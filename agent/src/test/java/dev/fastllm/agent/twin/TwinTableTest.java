@@ -10,8 +10,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class TwinTableTest {
@@ -49,6 +51,21 @@ class TwinTableTest {
     }
 
     @Test
+    void everRegisteredTurnsTrueWithTheFirstTwinOnly() {
+        TwinTable<String> table = new TwinTable<>();
+        Target t = new Target();
+        assertFalse(table.everRegistered());
+        assertNull(table.get(t));
+        assertFalse(table.everRegistered(), "a lookup registers nothing");
+        assertThrows(IllegalStateException.class, () -> table.computeIfAbsent(t, x -> {
+            throw new IllegalStateException("no twin");
+        }));
+        assertFalse(table.everRegistered(), "a factory that failed registered nothing");
+        table.computeIfAbsent(t, x -> "twin");
+        assertTrue(table.everRegistered());
+    }
+
+    @Test
     void aCollectedTargetsEntryIsDroppedOnALaterRebuild() throws InterruptedException {
         TwinTable<String> table = new TwinTable<>();
         List<WeakReference<Object>> refs = addGarbage(table, 1_000);
@@ -57,6 +74,7 @@ class TwinTableTest {
             Thread.sleep(20);
         }
         assertTrue(refs.stream().allMatch(r -> r.get() == null), "the table must not keep targets alive");
+        assertTrue(table.everRegistered(), "collected targets leave the table marked as used");
         Object kept = new Object();
         for (int i = 0; i < 2_000; i++) { // enough inserts to force rebuilds
             table.computeIfAbsent(i == 0 ? kept : new Object(), x -> "x");
