@@ -64,7 +64,7 @@ final class CountedText {
 
     /** Bytes this object keeps reachable: itself, the chars and the head array (compressed references). */
     long heapBytes() {
-        return 32 + align(16 + 2L * chars.length) + align(16 + 4L * head.length);
+        return 40 + align(16 + 2L * chars.length) + align(16 + 4L * head.length);
     }
 
     private static long align(long bytes) {

@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * {@link CountedText}s, read with acquire and replaced with release semantics. Threads that share a slot
  * overwrite each other's texts, which costs only resumes, never exactness. At most
  * {@code SLOTS * TEXTS_PER_SLOT} texts are held: each is its chars (2 bytes per char), an 80-byte head array and a
- * 32-byte object, and each slot's array is 32 bytes; with the defaults at most 32 texts of 16 384 chars, about
+ * 40-byte object, and each slot's array is 32 bytes; with the defaults at most 32 texts of 16 384 chars, about
  * 1.0 MiB per instance ({@link #maxHeapBytes}).
  */
 final class ResumingTokenCounter implements TokenCounter {
