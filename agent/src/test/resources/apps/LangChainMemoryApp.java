@@ -66,6 +66,7 @@ public class LangChainMemoryApp {
                 hash = hash * 31 + segment.text().hashCode();
             }
             System.out.println(model + " segments " + segments.size() + " " + hash);
+            System.out.println(model + " hard segments " + hardSegments(estimator, r));
             List<Integer> ids = estimator.encode(last);
             System.out.println(model + " ids " + ids.hashCode() + " " + ids.size() + " decoded "
                     + estimator.decode(ids).equals(last) + " limited " + estimator.encode(last, 7));
@@ -94,6 +95,29 @@ public class LangChainMemoryApp {
         for (ToolExecutionRequest request : requests) {
             memory.add(ToolExecutionResultMessage.from(request, "result " + text(r, 2 + r.nextInt(20))));
         }
+    }
+
+    /** Runs that a later char can still change at a segment's end, where a resumed count must stay exact. */
+    static final String[] HARD = {"WORD", "ABCDEFGHIJ", "中A", "Ǆ", "ʰ", "e\u0301", "\u0301", "don", "'", "'s", "'LL",
+            "   ", "  \n", "\n  \n   ", "\r\n", "\t", "\u3000", "123", "4567", "٣", "...", "//", "😀", "\uD83D", "\uDE00",
+            "𝐀𝐁", "the", "model", "x"};
+
+    /** A recursive splitter with small segments over a document of {@link #HARD} runs: the segments' count and hash. */
+    static String hardSegments(OpenAiTokenCountEstimator estimator, SplittableRandom r) {
+        StringBuilder doc = new StringBuilder();
+        while (doc.length() < 20_000) {
+            String unit = HARD[r.nextInt(HARD.length)];
+            for (int k = r.nextInt(8) == 0 ? 1 + r.nextInt(30) : 1 + r.nextInt(3); k > 0; k--) {
+                doc.append(unit);
+            }
+            doc.append(r.nextInt(9) == 0 ? "\n\n" : r.nextInt(5) == 0 ? ". " : r.nextInt(3) == 0 ? " " : "");
+        }
+        long hash = 0;
+        List<TextSegment> segments = DocumentSplitters.recursive(120, 20, estimator).split(Document.from(doc.toString()));
+        for (TextSegment segment : segments) {
+            hash = hash * 31 + segment.text().hashCode();
+        }
+        return segments.size() + " " + hash;
     }
 
     static String text(SplittableRandom r, int words) {

@@ -19,6 +19,12 @@ abstract class AbstractTokenizer implements Tokenizer {
      */
     abstract TokenBuffer ids(char[] t, int maxTokens);
 
+    /** End of the piece of {@code t[0, n)} that starts at {@code s < n}, by this encoding's splitter. */
+    abstract int pieceEnd(char[] t, int s, int n);
+
+    /** This encoding's splitter's {@code settled}: the pieces before boundary {@code b} hold for every extension. */
+    abstract boolean settled(char[] t, int b, int n);
+
     /** How many of the {@code size} ids {@link #ids} gave are kept under a limit of {@code maxTokens}. */
     int kept(int size, int maxTokens) {
         return Math.max(0, Math.min(maxTokens, size));

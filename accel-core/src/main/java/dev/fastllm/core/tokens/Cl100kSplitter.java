@@ -217,6 +217,36 @@ final class Cl100kSplitter {
         return e - 1;
     }
 
+    /**
+     * Whether the pieces of {@code t[0, n)} that end at or before the piece boundary {@code b} are the pieces of
+     * every text that starts with {@code t[0, n)} (see {@link O200kSplitter#settled}, whose argument this follows).
+     * Here a piece's reach (one more than the largest index its scan compares with {@code n} or reads) is at most
+     * {@code max(e + 3, W(e) + 1)}, {@code W(x)} being the end of the white-space run from {@code x}:
+     * <ul>
+     *   <li>every piece first reads the code point at {@code s} and the one after it ({@code p1 <= s + 2}, and
+     *       {@code p1 + 1} when that is a high surrogate); a piece that starts with a surrogate pair ends at
+     *       {@code s + 2} or later, any other at {@code s + 1} or later: reach {@code <= e + 2};</li>
+     *   <li>a contraction compares {@code s + 2}: reach {@code <= s + 3 <= e + 2};</li>
+     *   <li>letters ({@code \p{L}+}, possessive, no giving back), digits (three at most) and symbols with the line
+     *       breaks after them end where their run stops, read one code point past: reach {@code <= e + 2};</li>
+     *   <li>white space reads its whole run to {@code E}: reach {@code E + 1}; the piece ends after the run's last
+     *       line break ({@code W(e) = E}: {@code \s*[\r\n]} gives back the rest, which a later line break would
+     *       take), at {@code E - 1} or at {@code E}.</li>
+     * </ul>
+     * Letter runs never give back here, so unlike o200k_base no upper-ish run enters; the white-space run is
+     * carried to {@code b} as there. The condition reads only {@code t[b, n)}.
+     */
+    static boolean settled(char[] t, int b, int n) {
+        if (b + 3 > n) {
+            return false;
+        }
+        int w = b;
+        while (w < n && (BMP[t[w]] & SPACE) != 0) {
+            w++;
+        }
+        return w + 1 <= n;
+    }
+
     private static boolean isLongContraction(char c1, char c2) {
         int u1 = Character.toUpperCase((int) c1);
         int u2 = Character.toUpperCase((int) c2);

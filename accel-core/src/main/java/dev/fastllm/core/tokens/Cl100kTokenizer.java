@@ -52,6 +52,16 @@ final class Cl100kTokenizer extends AbstractTokenizer {
     }
 
     @Override
+    int pieceEnd(char[] t, int s, int n) {
+        return Cl100kSplitter.pieceEnd(t, s, n);
+    }
+
+    @Override
+    boolean settled(char[] t, int b, int n) {
+        return Cl100kSplitter.settled(t, b, n);
+    }
+
+    @Override
     Encoding encoding() {
         return Encoding.cl100k();
     }

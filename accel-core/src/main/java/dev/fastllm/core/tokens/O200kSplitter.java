@@ -206,6 +206,62 @@ final class O200kSplitter {
     }
 
     /**
+     * Whether the pieces of {@code t[0, n)} that end at or before the piece boundary {@code b} are the pieces of
+     * every text that starts with {@code t[0, n)}: then a count of such a text may take the count up to {@code b}
+     * and scan on from {@code b} ({@link ResumingTokenCounter}). A sufficient condition, proved from
+     * {@link #pieceEnd}'s code.
+     *
+     * <p>{@code pieceEnd} depends on {@code n} only through comparisons {@code x < n} (and {@code e == n}) and reads
+     * {@code t[x]} only for such an {@code x} found below {@code n}. Call a piece's <em>reach</em> one more than
+     * the largest {@code x} its scan compares or reads. If every piece before {@code b} has a reach of at most
+     * {@code n}, each of those comparisons gives the same answer for any longer text, and each char read is the
+     * same: the scan makes the same pieces. The reach of the piece {@code [s, e)} is at most
+     * {@code max(e + 3, U(e) + 2, W(e) + 1)}, where {@code U(x)} is the end of the run of upper-ish code points
+     * (alternatives 1 and 2's {@code [\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]}) from {@code x} and {@code W(x)} the end of the
+     * run of white space from {@code x}, by each way out of {@code pieceEnd}:
+     * <ul>
+     *   <li>a word, alternative 1 ({@code wordLowerTail}): the upper-ish run from {@code p} (= {@code s} or after
+     *       a prefix) is read to its end {@code i}, plus the next char when {@code t[i]} is a high surrogate
+     *       (reach {@code i + 2}). Then either the lower-ish run after {@code t[i]} ends at {@code j} and the
+     *       contraction test compares up to {@code j + 2} ({@code e >= j}, reach {@code <= e + 3}); or the run
+     *       backs off to its last lower-ish member, {@code e = lastLowerEnd}: when {@code e < i}, the chars from
+     *       {@code e} to {@code i} are all upper-ish (Lu, Lt: no contraction can start there), so {@code U(e) = i}
+     *       and the reach is {@code U(e) + 2}; the only way the reach runs far past the end;</li>
+     *   <li>alternative 2 ({@code wordUpperHead}) ends at or after the upper-ish run it read, then reads as the
+     *       first case: reach {@code <= e + 3};</li>
+     *   <li>a prefix char: {@code e >= p}, the failed attempts read {@code t[p]} and at most {@code t[p + 1]},
+     *       or an upper-ish run that the matching attempt then covers, or (a mark) back off as above;</li>
+     *   <li>digits: at most three code points and the next one: reach {@code <= e + 2};</li>
+     *   <li>symbols ({@code symbolTail}): the run and the {@code \r \n /} after it are read one past their end,
+     *       which is {@code e}: reach {@code <= e + 2};</li>
+     *   <li>white space: the whole run from {@code s} is read to its end {@code E} (reach {@code E + 1}); the piece
+     *       ends after the run's last line break (then {@code t[e, E)} is white space: {@code W(e) = E}), or at
+     *       {@code E - 1}, or at {@code E}. This is {@code \s*[\r\n]+} giving back the spaces after the last line
+     *       break: a later line break in a longer text would move the end.</li>
+     * </ul>
+     * For a boundary {@code e <= b}: if {@code U(e) > b}, the run from {@code e} covers {@code b}, a code point
+     * boundary of that run (both parse from {@code e}, and a surrogate pair is one code point either way), so
+     * {@code U(b) = U(e)}; else {@code U(e) <= b}; the same for {@code W}. So every piece before {@code b} has a
+     * reach of at most {@code max(b + 3, U(b) + 2, W(b) + 1)}, and this method requires that to be {@code <= n}.
+     * ({@code U} is taken with {@code n}: a high surrogate at {@code n - 1} counts as unpaired, ends the run at
+     * {@code n - 1}, and {@code n + 1 > n} refuses it, as the pair it may become would.)
+     *
+     * <p>The condition reads only {@code t[b, n)}, so it gives the same answer at the same place of any text that
+     * ends with {@code t[b, n)}. Tested against full counts and JTokkit's on cut and extended texts
+     * ({@code ResumingTokenCounterTest}).
+     */
+    static boolean settled(char[] t, int b, int n) {
+        if (b + 3 > n || run(t, b, n, UPPERISH) + 2 > n) {
+            return false;
+        }
+        int w = b;
+        while (w < n && (BMP[t[w]] & SPACE) != 0) {
+            w++;
+        }
+        return w + 1 <= n;
+    }
+
+    /**
      * Alternative 1 from {@code p} (after any prefix): upper-ish run, lower-ish run of at least one,
      * contraction. Returns the end, or -1 when it does not match. When the lower-ish run cannot start
      * after the whole upper-ish run, the regex backs the upper-ish run off to its last lower-ish member.

@@ -39,6 +39,16 @@ final class O200kTokenizer extends AbstractTokenizer {
     }
 
     @Override
+    int pieceEnd(char[] t, int s, int n) {
+        return O200kSplitter.pieceEnd(t, s, n);
+    }
+
+    @Override
+    boolean settled(char[] t, int b, int n) {
+        return O200kSplitter.settled(t, b, n);
+    }
+
+    @Override
     Encoding encoding() {
         return Encoding.o200k();
     }

@@ -42,6 +42,20 @@ public interface TokenCounter {
     }
 
     /**
+     * A counter for texts that grow from recently counted ones, as a document splitter's segments do: a text that
+     * starts with a text counted shortly before on the same thread (of up to 16 384 chars) is scanned only from
+     * near that text's end, and a scan joins the known pieces of a recent text the new one ends with. The answer is
+     * exactly {@code counter}'s; earlier texts are compared char by char before their counts are used. Holds at
+     * most 32 recent texts (about 1 MiB); thread-safe.
+     *
+     * @param counter a counter from {@link #of}
+     * @throws IllegalArgumentException for any other counter
+     */
+    static TokenCounter resuming(TokenCounter counter) {
+        return new ResumingTokenCounter(counter);
+    }
+
+    /**
      * Heap bytes held by an encoding loaded in this JVM (vocabulary and piece cache), or 0 when it
      * has not been loaded; never loads it.
      *

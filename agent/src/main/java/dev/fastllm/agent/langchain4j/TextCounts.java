@@ -2,6 +2,7 @@ package dev.fastllm.agent.langchain4j;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.fastllm.core.tokens.TokenCounter;
 import dev.fastllm.core.tokens.Tokenizer;
 
 /**
@@ -29,10 +30,13 @@ final class TextCounts {
     static final long MAX_BYTES = 8L << 20;
 
     private final Tokenizer tokenizer;
+    /** Texts counted alone on a memo miss: a splitter's segment is counted from the segment it grew from. */
+    private final TokenCounter growing;
     private final Cache<String, Integer> counts;
 
     TextCounts(Tokenizer tokenizer, long maxBytes) {
         this.tokenizer = tokenizer;
+        this.growing = TokenCounter.resuming(tokenizer);
         this.counts = Caffeine.newBuilder()
                 .maximumWeight(maxBytes)
                 .weigher((String text, Integer n) -> weight(text))
@@ -59,11 +63,15 @@ final class TextCounts {
 
     /**
      * The text's count, from the memo when it is there, else counted and not remembered: for texts that are rarely
-     * counted twice (a document splitter's growing segments), which would only churn the memo.
+     * counted twice (a document splitter's growing segments), which would only churn the memo. Counted by
+     * accel-core's resuming counter, which scans only what a text adds to one counted shortly before on the same
+     * thread (and joins the pieces of one it ends with): a splitter recounts its segment after every appended
+     * part. Exact either way; the recent texts it keeps (at most 32 of up to 16 384 chars, about 1 MiB per
+     * encoding) are in addition to this memo's bound.
      */
     int lookUpOrCount(String text) {
         Integer known = counts.getIfPresent(text);
-        return known != null ? known : tokenizer.count(text);
+        return known != null ? known : growing.count(text);
     }
 
     /** The weight held now, after pending maintenance (for tests and memory reports). */
