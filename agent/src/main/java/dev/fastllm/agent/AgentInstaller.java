@@ -14,8 +14,7 @@ import java.util.List;
  * The agent proper, started by {@code AgentLauncher} inside the isolated class loader: reads the settings and
  * starts metrics ({@link FallbackRuntime}), declares every point (default {@code on}), binds each point's fast
  * path to its bridge, registers one {@link PointTransformer} that rewrites and reports each target as it loads
- * (targets already loaded are retransformed; otherwise a {@link Warmup} thread prepares the rewriting while the
- * application starts), and schedules JMX. Any failure is reported and leaves the application as it was.
+ * (targets already loaded, after an attach, are retransformed), and schedules JMX. Any failure is reported and leaves the application as it was.
  */
 public final class AgentInstaller {
 
@@ -47,11 +46,7 @@ public final class AgentInstaller {
             List<Class<?>> loadedTargets = loadedTargets(inst, bound);
             PointTransformer transformer = new PointTransformer(bound, reporter);
             inst.addTransformer(transformer, true);
-            if (loadedTargets.isEmpty()) {
-                new Warmup(transformer, bound).start();
-            } else {
-                retransform(inst, loadedTargets, bound, reporter);
-            }
+            retransform(inst, loadedTargets, bound, reporter);
             for (PointInstrumentation pi : bound) {
                 if (!onClassPath(pi.targetClass()) && !isLoaded(loadedTargets, pi.targetClass())) {
                     reporter.absent(pi);

@@ -50,11 +50,6 @@ final class PointTransformer implements ClassFileTransformer {
         this.agentClasses = ClassFileLocator.ForClassLoader.of(PointTransformer.class.getClassLoader());
     }
 
-    /** Whether {@code internalName} is the target class of some point. */
-    boolean isTarget(String internalName) {
-        return internalName != null && byInternalName.containsKey(internalName);
-    }
-
     @Override
     public byte[] transform(ClassLoader loader, String className, Class<?> redefined, ProtectionDomain domain,
                             byte[] classfile) {
@@ -63,18 +58,15 @@ final class PointTransformer implements ClassFileTransformer {
             return null;
         }
         try {
-            return rewrite(pi, loader, classfile, true);
+            return rewrite(pi, loader, classfile);
         } catch (Throwable t) {
             reporter.failed(pi, loader, t);
             return null;
         }
     }
 
-    /**
-     * The rewritten class file, or null (unchanged) when the class is of a shape the point does not support;
-     * the outcome is reported when {@code report}.
-     */
-    byte[] rewrite(PointInstrumentation pi, ClassLoader loader, byte[] classfile, boolean report) {
+    /** The rewritten class file, or null (unchanged) when the class is of a shape the point does not support. */
+    private byte[] rewrite(PointInstrumentation pi, ClassLoader loader, byte[] classfile) {
         String name = pi.targetClass();
         // the target's own types from its loader first (the agent's loader may see another version of a library
         // in a test), then the advice from the agent's
@@ -84,9 +76,7 @@ final class PointTransformer implements ClassFileTransformer {
         TypeDescription type = pool.describe(name).resolve();
         String why = misfit(pi, type);
         if (why != null) {
-            if (report) {
-                reporter.unsupported(pi, loader, why);
-            }
+            reporter.unsupported(pi, loader, why);
             return null;
         }
         AsmVisitorWrapper.Compound wrapper = new AsmVisitorWrapper.Compound(adviceOf(pi, pool, classes));
@@ -101,9 +91,7 @@ final class PointTransformer implements ClassFileTransformer {
         reader.accept(wrapper.wrap(type, writer, context, pool, type.getDeclaredFields(), type.getDeclaredMethods(),
                 writerFlags, readerFlags), readerFlags);
         byte[] rewritten = writer.toByteArray();
-        if (report) {
-            reporter.applied(pi, loader);
-        }
+        reporter.applied(pi, loader);
         return rewritten;
     }
 

@@ -83,7 +83,7 @@ class PointTransformerTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         PointTransformer transformer = new PointTransformer(List.of(pi), reporter(pi, out));
         // a class of the agent's own, offered under the target's name: none of the rewritten methods is there
-        byte[] stranger = classFile(getClass().getClassLoader(), Warmup.class.getName());
+        byte[] stranger = classFile(getClass().getClassLoader(), PointTransformerTest.class.getName());
         String internal = pi.targetClass().replace('.', '/');
         assertNull(transformer.transform(null, internal, null, null, stranger));
         assertNull(transformer.transform(null, internal, null, null, stranger));
