@@ -79,31 +79,29 @@ class PointTransformerTest {
 
     @Test
     void aClassOfAnotherShapeLoadsUnchangedAndIsReportedOnce() throws Exception {
-        PointInstrumentation pi = Instrumentations.all().get(0);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PointTransformer transformer = new PointTransformer(List.of(pi), reporter(pi, out));
-        // a class of the agent's own, offered under the target's name: none of the rewritten methods is there
-        byte[] stranger = classFile(getClass().getClassLoader(), PointTransformerTest.class.getName());
-        String internal = pi.targetClass().replace('.', '/');
-        assertNull(transformer.transform(null, internal, null, null, stranger));
-        assertNull(transformer.transform(null, internal, null, null, stranger));
-        String text = out.toString(StandardCharsets.UTF_8);
-        assertTrue(text.contains("present but of an unsupported shape"), text);
-        assertEquals(1, text.lines().count(), text);
+        // a class of the test's own, offered under the target's name: none of the rewritten methods is there
+        String told = offeredTwice(classFile(getClass().getClassLoader(), PointTransformerTest.class.getName()));
+        assertTrue(told.contains("present but of an unsupported shape"), told);
     }
 
     @Test
     void aFailureLeavesTheClassUnchangedAndIsReportedOnce() {
+        String told = offeredTwice(new byte[] {(byte) 0xCA, (byte) 0xFE, 1, 2, 3});
+        assertTrue(told.contains("instrumentation of " + Instrumentations.all().get(0).targetClass() + " failed"),
+                told);
+    }
+
+    /** Offers {@code classfile} twice as the first point's target: unchanged both times, one line told. */
+    private static String offeredTwice(byte[] classfile) {
         PointInstrumentation pi = Instrumentations.all().get(0);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         PointTransformer transformer = new PointTransformer(List.of(pi), reporter(pi, out));
         String internal = pi.targetClass().replace('.', '/');
-        byte[] garbage = {(byte) 0xCA, (byte) 0xFE, 1, 2, 3};
-        assertNull(transformer.transform(null, internal, null, null, garbage));
-        assertNull(transformer.transform(null, internal, null, null, garbage));
-        String text = out.toString(StandardCharsets.UTF_8);
-        assertTrue(text.contains("instrumentation of " + pi.targetClass() + " failed"), text);
-        assertEquals(1, text.lines().count(), text);
+        assertNull(transformer.transform(null, internal, null, null, classfile));
+        assertNull(transformer.transform(null, internal, null, null, classfile));
+        String told = out.toString(StandardCharsets.UTF_8);
+        assertEquals(1, told.lines().count(), told);
+        return told;
     }
 
     @Test

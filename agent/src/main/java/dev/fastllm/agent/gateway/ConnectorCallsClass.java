@@ -45,26 +45,27 @@ final class ConnectorCallsClass {
         mv.visitTypeInsn(Opcodes.CHECKCAST, Type.getInternalName(CompletableFuture.class));
         end(mv, Opcodes.ARETURN);
 
-        Method isUsable = connectorType.getMethod("isUsable", Object.class);
-        mv = begin(cw, "isUsable", "(Ljava/lang/Object;Ljava/lang/Object;)Z", owner);
-        mv.visitVarInsn(Opcodes.ALOAD, 2);
-        mv.visitMethodInsn(invoke, owner, "isUsable", Type.getMethodDescriptor(isUsable), itf);
-        if (isUsable.getReturnType() != boolean.class) {
-            throw new NoSuchMethodException(connectorType.getName() + ".isUsable does not answer a boolean");
-        }
-        end(mv, Opcodes.IRETURN);
-
-        Method close = connectorType.getMethod("close", Object.class);
-        mv = begin(cw, "close", "(Ljava/lang/Object;Ljava/lang/Object;)V", owner);
-        mv.visitVarInsn(Opcodes.ALOAD, 2);
-        mv.visitMethodInsn(invoke, owner, "close", Type.getMethodDescriptor(close), itf);
-        if (close.getReturnType() != void.class) {
-            throw new NoSuchMethodException(connectorType.getName() + ".close is not void");
-        }
-        end(mv, Opcodes.RETURN);
+        withConnection(cw, connectorType, "isUsable", boolean.class, "Z", Opcodes.IRETURN);
+        withConnection(cw, connectorType, "close", void.class, "V", Opcodes.RETURN);
 
         cw.visitEnd();
         return cw.toByteArray();
+    }
+
+    /** {@code name(Object connector, Object connection)}: {@code ((Connector) connector).name(connection)}. */
+    private static void withConnection(ClassWriter cw, Class<?> connectorType, String name, Class<?> returns,
+                                       String returnDescriptor, int returnOpcode) throws NoSuchMethodException {
+        Method m = connectorType.getMethod(name, Object.class);
+        if (m.getReturnType() != returns) {
+            throw new NoSuchMethodException(connectorType.getName() + "." + name + " does not return " + returns);
+        }
+        String owner = Type.getInternalName(connectorType);
+        MethodVisitor mv = begin(cw, name, "(Ljava/lang/Object;Ljava/lang/Object;)" + returnDescriptor, owner);
+        mv.visitVarInsn(Opcodes.ALOAD, 2);
+        boolean itf = connectorType.isInterface();
+        mv.visitMethodInsn(itf ? Opcodes.INVOKEINTERFACE : Opcodes.INVOKEVIRTUAL, owner, name,
+                Type.getMethodDescriptor(m), itf);
+        end(mv, returnOpcode);
     }
 
     /** A public method of the interface that starts by casting its first argument to the connector. */
