@@ -86,10 +86,6 @@ class LangChain4jJvmTest {
         }
     }
 
-    static String withAgent(String name, String settings) throws Exception {
-        return withAgent(name, ChildJvm.CURRENT_JAVA_HOME, NEWEST, settings, plain);
-    }
-
     static long metric(String stderr, String series, String path, String point) {
         return JTokkitJvmTest.number(stderr, "metrics " + series + "\\{[^}]*" + (path == null ? "" : "path=\"" + path
                 + "\",") + "point=\"" + point.replace(".", "\\.") + "\"} (\\d+)");
@@ -112,26 +108,30 @@ class LangChain4jJvmTest {
 
     @Test
     void theNewestKeepsTheSameMessagesInEveryMode() throws Exception {
-        assertAnsweredFast(withAgent("langchain4j-on", null));
-        withAgent("langchain4j-off", "tokens=off");
-        withAgent("langchain4j-canary", "tokens=canary:50");
-        String shadow = withAgent("langchain4j-shadow", "tokens=shadow:100");
-        assertTrue(metric(shadow, "fastllm_calls_total", "shadow", "langchain4j.tokens") > 1000, shadow);
-        assertEquals(0, metric(shadow, "fastllm_shadow_mismatches_total", null, "langchain4j.tokens"), shadow);
-        assertEquals(0, metric(shadow, "fastllm_shadow_mismatches_total", null, "jtokkit.tokens"), shadow);
-        String faults = withAgent("langchain4j-faults", "faults=langchain4j.tokens:1;jtokkit.tokens:1");
-        assertEquals(10, metric(faults, "fastllm_errors_total", null, "langchain4j.tokens"), faults);
-        assertEquals(1, metric(faults, "fastllm_breaker_state", null, "langchain4j.tokens"), faults);
-        assertEquals(0, metric(faults, "fastllm_calls_total", "fast", "langchain4j.tokens"), faults);
+        everyMode("langchain4j", NEWEST, plain);
     }
 
     @Test
-    void theOldestKeepsTheSameMessages() throws Exception {
-        String oldest = withoutAgent("langchain4j-oldest-plain", ChildJvm.CURRENT_JAVA_HOME, OLDEST);
-        assertAnsweredFast(withAgent("langchain4j-oldest-on", ChildJvm.CURRENT_JAVA_HOME, OLDEST, null, oldest));
-        String shadow = withAgent("langchain4j-oldest-shadow", ChildJvm.CURRENT_JAVA_HOME, OLDEST, "tokens=shadow:100",
-                oldest);
+    void theOldestKeepsTheSameMessagesInEveryMode() throws Exception {
+        everyMode("langchain4j-oldest", OLDEST,
+                withoutAgent("langchain4j-oldest-plain", ChildJvm.CURRENT_JAVA_HOME, OLDEST));
+    }
+
+    /** On, off, canary:50, shadow:100 and faults at 1: each prints {@code expected}, the run without the agent. */
+    private static void everyMode(String name, String version, String expected) throws Exception {
+        Path java = ChildJvm.CURRENT_JAVA_HOME;
+        assertAnsweredFast(withAgent(name + "-on", java, version, null, expected));
+        withAgent(name + "-off", java, version, "tokens=off", expected);
+        withAgent(name + "-canary", java, version, "tokens=canary:50", expected);
+        String shadow = withAgent(name + "-shadow", java, version, "tokens=shadow:100", expected);
+        assertTrue(metric(shadow, "fastllm_calls_total", "shadow", "langchain4j.tokens") > 1000, shadow);
         assertEquals(0, metric(shadow, "fastllm_shadow_mismatches_total", null, "langchain4j.tokens"), shadow);
+        assertEquals(0, metric(shadow, "fastllm_shadow_mismatches_total", null, "jtokkit.tokens"), shadow);
+        String faults = withAgent(name + "-faults", java, version, "faults=langchain4j.tokens:1;jtokkit.tokens:1",
+                expected);
+        assertEquals(10, metric(faults, "fastllm_errors_total", null, "langchain4j.tokens"), faults);
+        assertEquals(1, metric(faults, "fastllm_breaker_state", null, "langchain4j.tokens"), faults);
+        assertEquals(0, metric(faults, "fastllm_calls_total", "fast", "langchain4j.tokens"), faults);
     }
 
     @Test
