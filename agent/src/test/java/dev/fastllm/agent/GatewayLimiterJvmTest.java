@@ -22,7 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * JVMs, its deployments on a mock provider (its own JVM) that answers after 1 s, so that requests hold their
  * parallel slots. One scripted sequence pushes keys past rpm, tpm and parallel limits; with the point on, at
  * {@code canary:50} and with every fast call failing, a client sees what it sees without the agent. Bursts
- * with 10% faults and with the flag moved over JMX lose nothing and return every slot.
+ * with 10% faults and with the flag moved over JMX lose nothing and return every slot; with faults, a key
+ * goes beyond its limits by no more than one request per call that fell back (the documented bound).
  */
 class GatewayLimiterJvmTest {
 
@@ -202,9 +203,18 @@ class GatewayLimiterJvmTest {
                 pool.shutdownNow();
             }
             String m = g.metrics();
-            assertTrue(calls(m, "fallback") > 0, m);
+            double fallbacks = calls(m, "fallback");
+            assertTrue(fallbacks > 0, m);
             assertTrue(calls(m, "fast") > 0, m);
-            assertEquals("200=2 429=3", parallel(g, "sk-par", 5));
+            // every slot of the burst came back on its side: the 30-slot key admits 30 at once again
+            assertEquals("200=30 429=0", parallel(g, "sk-wide", 30));
+            // a fresh two-slot key: at least its two, and beyond them at most one request per call that fell back
+            // (a Throwable of the twin on a key live there runs the original on its own state: ARCHITECTURE,
+            // "Bounds where the rule cannot hold")
+            double before = calls(g.metrics(), "fallback");
+            int ok = Integer.parseInt(parallel(g, "sk-par", 5).replaceAll("200=(\\d+) .*", "$1"));
+            double fellBack = calls(g.metrics(), "fallback") - before;
+            assertTrue(ok >= 2 && ok <= 2 + fellBack, "admitted " + ok + " with " + fellBack + " fallbacks");
         }
     }
 
