@@ -134,6 +134,21 @@ abstract class AbstractTokenizer implements Tokenizer {
     }
 
     @Override
+    public final int ordinaryTokenCount() {
+        return encoding().vocabulary.size();
+    }
+
+    @Override
+    public final boolean isOrdinaryToken(int id, byte[] bytes) {
+        Vocabulary v = encoding().vocabulary;
+        if (id < 0 || id >= v.size() || bytes == null || v.length(id) != bytes.length) {
+            return false;
+        }
+        int start = v.start(id);
+        return Arrays.equals(v.tokenBytes(), start, start + bytes.length, bytes, 0, bytes.length);
+    }
+
+    @Override
     public final byte[] decodeBytes(int[] tokens) {
         Encoding encoding = encoding();
         byte[] out = new byte[Math.max(16, 4 * tokens.length)];

@@ -87,4 +87,14 @@ public interface Tokenizer extends TokenCounter {
 
     /** JTokkit's {@code decode}: {@link #decodeBytes} read as UTF-8 (malformed bytes become U+FFFD). */
     String decode(int[] tokens);
+
+    /** How many ordinary (non-special) tokens this encoding has; their ids run from 0 to this count - 1. */
+    int ordinaryTokenCount();
+
+    /**
+     * Whether {@code id} is an ordinary token of this encoding whose bytes are exactly {@code bytes}: what
+     * {@link #decodeBytes} of that one id would answer, without allocating (for checking another
+     * implementation's vocabulary entry by entry).
+     */
+    boolean isOrdinaryToken(int id, byte[] bytes);
 }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.knuddels.jtokkit.api.IntArrayList;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -106,6 +107,30 @@ class TokenizerTest {
                         () -> Tokenizer.of(encoding).decodeBytes(new int[] {7, id}));
                 assertEquals(expected.getMessage(), actual.getMessage());
             }
+        }
+    }
+
+    @Test
+    void everyOrdinaryTokenIsJTokkitsIdAndBytes() {
+        int[] sizes = {100256, 199998};
+        for (int e = 0; e < 2; e++) {
+            String encoding = Properties.ENCODINGS[e];
+            Tokenizer tokenizer = Tokenizer.of(encoding);
+            assertEquals(sizes[e], tokenizer.ordinaryTokenCount());
+            for (int id = 0; id < tokenizer.ordinaryTokenCount(); id++) {
+                IntArrayList list = new IntArrayList();
+                list.add(id);
+                byte[] bytes = Oracle.encoding(encoding).decodeBytes(list);
+                assertTrue(tokenizer.isOrdinaryToken(id, bytes), encoding + " id " + id);
+                byte[] changed = bytes.clone();
+                changed[changed.length - 1] ^= 1;
+                assertFalse(tokenizer.isOrdinaryToken(id, changed), encoding + " id " + id);
+                assertFalse(tokenizer.isOrdinaryToken(id, Arrays.copyOf(bytes, bytes.length + 1)));
+            }
+            byte[] a = {'a'};
+            assertFalse(tokenizer.isOrdinaryToken(-1, a));
+            assertFalse(tokenizer.isOrdinaryToken(tokenizer.ordinaryTokenCount(), a));
+            assertFalse(tokenizer.isOrdinaryToken(0, null));
         }
     }
 
