@@ -78,9 +78,10 @@ class JTokkitJvmTest {
         return Long.parseLong(m.group(1));
     }
 
+    /** Checked at each encoding's first call ({@code identify=first-call}), so that every call is accounted for. */
     @Test
     void onAnswersEveryCallFastExceptThoseThatMustDecline() throws Exception {
-        String err = withAgent("jtokkit-on", null);
+        String err = withAgent("jtokkit-on", "identify=first-call");
         assertTrue(err.contains(APPLIED), err);
         assertTrue(err.contains(REGISTRY_APPLIED), err);
         // jtokkit-registry.tokens: five encodings built once (the lazy registry's o200k_base, then the four others of
@@ -103,16 +104,37 @@ class JTokkitJvmTest {
         assertEquals(0, number(err, "after p50k_base: metrics fastllm_errors_total\\{[^}]*point=\"jtokkit.tokens\"} (\\d+)"), err);
     }
 
+    /**
+     * The default, {@code identify=background}: until an encoding is identified on the agent's own thread, its
+     * calls decline and JTokkit answers them; the answers are the same, every call is fast or declined, and
+     * nothing fails.
+     */
+    @Test
+    void identifyingAsideDeclinesUntilKnownAndGivesTheSameAnswers() throws Exception {
+        String err = withAgent("jtokkit-aside", null);
+        long texts = 2 * plain.lines().count() / 3;
+        long declined = metric(err, "fastllm_calls_total", "fallback");
+        long fast = metric(err, "fastllm_calls_total", "fast");
+        // at most the calls answered fast with identify=first-call; every call counted (a declined call's original
+        // body may make inner calls of rewritten methods, counted too)
+        assertTrue(fast <= 8 * texts - 3 * mustDecline, err);
+        assertTrue(fast + declined >= 8 * texts - 2 * mustDecline, err);
+        assertTrue(declined >= mustDecline, err);
+        assertEquals(declined, metric(err, "fastllm_declines_total", null), err);
+        assertEquals(0, metric(err, "fastllm_errors_total", null), err);
+        assertEquals(0, metric(err, "fastllm_calls_total", "original"), err);
+    }
+
     @Test
     void offCanaryAndShadowGiveTheSameAnswers() throws Exception {
         String off = withAgent("jtokkit-off", "jtokkit.tokens=off,jtokkit-registry.tokens=off");
         assertEquals(0, metric(off, "fastllm_calls_total", "fast"), off);
         assertTrue(off.contains("app: one o200k_base in two registries false"), off);
-        String canary = withAgent("jtokkit-canary", "tokens=canary:50");
+        String canary = withAgent("jtokkit-canary", "tokens=canary:50,identify=first-call");
         long fast = metric(canary, "fastllm_calls_total", "fast");
         long original = metric(canary, "fastllm_calls_total", "original");
         assertTrue(fast > 250 && original > 250, canary);
-        String shadow = withAgent("jtokkit-shadow", "tokens=shadow:100");
+        String shadow = withAgent("jtokkit-shadow", "tokens=shadow:100,identify=first-call");
         assertTrue(metric(shadow, "fastllm_calls_total", "shadow") > 800, shadow);
         assertEquals(0, metric(shadow, "fastllm_shadow_mismatches_total", null), shadow);
         assertEquals(0, metric(shadow, "fastllm_calls_total", "fast"), shadow);

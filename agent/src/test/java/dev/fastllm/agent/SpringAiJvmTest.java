@@ -126,12 +126,31 @@ class SpringAiJvmTest {
         assertEquals(8, metric(err, "jtokkit-registry.tokens", "fastllm_calls_total", "fast"), err);
     }
 
+    /**
+     * With {@code identify=background} (the default) the original answers an encoding's calls until the agent
+     * has identified it aside: the same calls happen, the early ones declined, and nothing fails.
+     */
+    static void assertOnIdentifyingAside(String err, String firstCall) {
+        long firstCallFast = metric(firstCall, "fastllm_calls_total", "fast");
+        long declined = metric(err, "fastllm_calls_total", "fallback");
+        long fast = metric(err, "fastllm_calls_total", "fast");
+        // at most the calls answered fast with identify=first-call; every call counted (a declined call's original
+        // body may make inner calls of rewritten methods, counted too)
+        assertTrue(fast <= firstCallFast, err);
+        assertTrue(fast + declined >= firstCallFast + MUST_DECLINE, err);
+        assertTrue(declined >= MUST_DECLINE, err);
+        assertEquals(declined, metric(err, "fastllm_declines_total", null), err);
+        assertEquals(0, metric(err, "fastllm_errors_total", null), err);
+        assertEquals(0, metric(err, "fastllm_calls_total", "original"), err);
+    }
+
     @Test
     void newestGivesTheSameChunksCountsAndBatchesInEveryMode() throws Exception {
         Version v = new Version(VERSIONS[0]);
-        everyMode(v);
+        String firstCall = everyMode(v);
+        assertOnIdentifyingAside(v.withAgent("on-aside", null), firstCall);
         if (ChildJvm.jdk25Present()) { // the same classes on JDK 25 print what JDK 17 printed without the agent
-            assertOn(v.withAgent("jdk25-on", null, ChildJvm.JDK25));
+            assertOn(v.withAgent("jdk25-on", "identify=first-call", ChildJvm.JDK25));
         }
     }
 
@@ -140,15 +159,20 @@ class SpringAiJvmTest {
         everyMode(new Version(VERSIONS[1]));
     }
 
-    /** On, off, canary:50, shadow:100 and faults at 1: each gives the output of the run without the agent. */
-    private static void everyMode(Version v) throws Exception {
-        assertOn(v.withAgent("on", null));
+    /**
+     * On (each encoding identified at its first call, so every count is accounted for), off, canary:50,
+     * shadow:100 and faults at 1: each gives the output of the run without the agent. Returns the "on" run's
+     * standard error.
+     */
+    private static String everyMode(Version v) throws Exception {
+        String on = v.withAgent("on", "identify=first-call");
+        assertOn(on);
         String off = v.withAgent("off", "jtokkit.tokens=off,jtokkit-registry.tokens=off");
         assertEquals(0, metric(off, "fastllm_calls_total", "fast"), off);
-        String canary = v.withAgent("canary", "tokens=canary:50");
+        String canary = v.withAgent("canary", "tokens=canary:50,identify=first-call");
         assertTrue(metric(canary, "fastllm_calls_total", "fast") > 500, canary);
         assertTrue(metric(canary, "fastllm_calls_total", "original") > 500, canary);
-        String shadow = v.withAgent("shadow", "tokens=shadow:100");
+        String shadow = v.withAgent("shadow", "tokens=shadow:100,identify=first-call");
         assertTrue(metric(shadow, "fastllm_calls_total", "shadow") > 2_000, shadow);
         assertEquals(0, metric(shadow, "fastllm_shadow_mismatches_total", null), shadow);
         assertEquals(0, metric(shadow, "jtokkit-registry.tokens", "fastllm_shadow_mismatches_total", null), shadow);
@@ -156,5 +180,6 @@ class SpringAiJvmTest {
         assertEquals(10, metric(faults, "fastllm_errors_total", null), faults);
         assertEquals(1, number(faults, "metrics fastllm_breaker_state\\{[^}]*point=\"jtokkit.tokens\"} (\\d+)"), faults);
         assertEquals(0, metric(faults, "fastllm_calls_total", "fast"), faults);
+        return on;
     }
 }

@@ -9,6 +9,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.WeakHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 /**
@@ -40,6 +44,9 @@ public final class JTokkitEncodings {
 
     /** The verdict for every other instance. */
     static final Known NOT_OURS = new Known(null, null, null);
+
+    /** What {@link #ready} answers while an instance is being identified: the original answers meanwhile. */
+    static final Known PENDING = new Known(null, null, null);
 
     /** Texts this long or longer have their counts remembered (below it, counting costs less than a lookup). */
     static final int MEMO_MIN_CHARS = 512;
@@ -91,10 +98,63 @@ public final class JTokkitEncodings {
         return encoding == null ? null : SHARED.of(encoding).tokenizer;
     }
 
-    /** The verdict for {@code encoding}: one lookup after its first call. */
+    /** The verdict for {@code encoding}: one lookup after its first call, which identifies it. */
     Known of(Object encoding) {
         Known k = verdicts.get(encoding);
         return k != null ? k : verdicts.computeIfAbsent(encoding, JTokkitEncodings::identify);
+    }
+
+    /** Instances handed to the identifying thread and not yet identified (weakly; touched only before a verdict). */
+    private final Map<Object, Boolean> identifying = new WeakHashMap<>();
+    private final ThreadPoolExecutor identifier = identifier();
+
+    /**
+     * The verdict for {@code encoding} if it has one, else {@link #PENDING}, having asked a daemon thread to
+     * identify it (once): the caller's thread never reads a vocabulary or compares ranks, so the first calls of
+     * an encoding cost what the original costs (it answers them) instead of the identification's 0.2 to 0.7 s
+     * in a fresh JVM. One lookup once identified.
+     */
+    Known ready(Object encoding) {
+        Known k = verdicts.get(encoding);
+        if (k != null) {
+            return k;
+        }
+        synchronized (identifying) {
+            k = verdicts.get(encoding);
+            if (k != null || identifying.put(encoding, Boolean.TRUE) != null) {
+                return k != null ? k : PENDING;
+            }
+        }
+        try {
+            identifier.execute(() -> {
+                try {
+                    of(encoding);
+                } finally {
+                    forget(encoding);
+                }
+            });
+        } catch (Throwable t) {
+            forget(encoding); // a later call asks again
+        }
+        return PENDING;
+    }
+
+    private void forget(Object encoding) {
+        synchronized (identifying) {
+            identifying.remove(encoding);
+        }
+    }
+
+    /** One daemon thread, started on demand and gone after 10 s without work. */
+    private static ThreadPoolExecutor identifier() {
+        ThreadPoolExecutor e = new ThreadPoolExecutor(1, 1, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "fast-llm-identify");
+            t.setDaemon(true);
+            t.setContextClassLoader(null);
+            return t;
+        });
+        e.allowCoreThreadTimeOut(true);
+        return e;
     }
 
     static Known identify(Object encoding) {
@@ -141,13 +201,13 @@ public final class JTokkitEncodings {
     }
 
     /**
-     * Whether JTokkit's id-to-bytes map is accel-core's vocabulary: every ordinary id decodes to the same bytes in
-     * both, and accel-core has no ordinary id beyond them (ids are dense from 0). JTokkit also caches the
-     * special tokens it has decoded in this map; those must be the special tokens' text.
+     * Whether JTokkit's id-to-bytes map is accel-core's vocabulary: every ordinary id has the same bytes in
+     * both, and the map holds as many ordinary ids as accel-core has (ids are dense from 0, and a map's keys are
+     * distinct, so that makes them the same set). JTokkit also caches the special tokens it has decoded in this
+     * map; those must be the special tokens' text. Compares in place: no array per rank.
      */
     private static boolean sameRanks(Tokenizer tokenizer, Map<?, ?> ranks, Map<Integer, String> special) {
         int ordinary = 0;
-        int[] one = new int[1];
         for (Map.Entry<?, ?> e : ranks.entrySet()) {
             int id = (Integer) e.getKey();
             byte[] bytes = (byte[]) e.getValue();
@@ -158,22 +218,12 @@ public final class JTokkitEncodings {
                 }
                 continue;
             }
-            one[0] = id;
-            if (!Arrays.equals(bytes, ordinaryBytes(tokenizer, one))) {
+            if (!tokenizer.isOrdinaryToken(id, bytes)) {
                 return false;
             }
             ordinary++;
         }
-        one[0] = ordinary;
-        return ordinaryBytes(tokenizer, one) == null;
-    }
-
-    private static byte[] ordinaryBytes(Tokenizer tokenizer, int[] id) {
-        try {
-            return tokenizer.decodeBytes(id);
-        } catch (NullPointerException unknown) {
-            return null;
-        }
+        return ordinary == tokenizer.ordinaryTokenCount();
     }
 
     private static Object read(Class<?> owner, String field, Object instance) throws ReflectiveOperationException {

@@ -34,9 +34,22 @@ final class JTokkitTokensFastPath implements JTokkitTokensBridge.Handle {
 
     private final Point point;
     private final JTokkitEncodings encodings = JTokkitEncodings.SHARED;
+    /** Setting {@code identify=background}: an encoding not yet identified declines, and is identified aside. */
+    private final boolean identifyAside;
 
+    /** With {@code identify=first-call}: an encoding's first call identifies it. */
     JTokkitTokensFastPath(Point point) {
+        this(point, false);
+    }
+
+    JTokkitTokensFastPath(Point point, boolean identifyAside) {
         this.point = point;
+        this.identifyAside = identifyAside;
+    }
+
+    /** The verdict for {@code encoding}, or {@link JTokkitEncodings#PENDING} (declines) while it is identified aside. */
+    private JTokkitEncodings.Known known(Object encoding) {
+        return identifyAside ? encodings.ready(encoding) : encodings.of(encoding);
     }
 
     // ------------------------------------------------------------------ counts
@@ -50,7 +63,7 @@ final class JTokkitTokensFastPath implements JTokkitTokensBridge.Handle {
         long t0 = IntCalls.start(point, d);
         try {
             point.injectFault();
-            return IntCalls.computed(point, d, t0, count(encodings.of(encoding), text, ordinary));
+            return IntCalls.computed(point, d, t0, count(known(encoding), text, ordinary));
         } catch (Throwable t) {
             return IntCalls.failed(point, d, t);
         }
@@ -90,7 +103,7 @@ final class JTokkitTokensFastPath implements JTokkitTokensBridge.Handle {
         long t0 = fast ? point.startTime(d) : 0L;
         try {
             point.injectFault();
-            JTokkitEncodings.Known known = encodings.of(encoding);
+            JTokkitEncodings.Known known = known(encoding);
             Object answer = answer(method, known, text, maxTokens, tokens);
             if (answer != null) {
                 if (fast) {

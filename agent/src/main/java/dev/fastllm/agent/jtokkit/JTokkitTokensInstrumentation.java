@@ -7,6 +7,8 @@ import dev.fastllm.agent.bootstrap.JTokkitTokensBridge;
 import dev.fastllm.fallback.Component;
 import dev.fastllm.fallback.Kind;
 import dev.fastllm.fallback.Point;
+import dev.fastllm.fallback.Points;
+import dev.fastllm.fallback.settings.Setting;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.description.method.MethodDescription;
 import net.bytebuddy.description.type.TypeDescription;
@@ -85,7 +87,8 @@ public final class JTokkitTokensInstrumentation extends PointInstrumentation {
 
     @Override
     public void bind(Point point) {
-        JTokkitTokensBridge.install(new JTokkitTokensFastPath(point));
+        boolean aside = !"first-call".equals(Points.global().currentSettings().get(Setting.IDENTIFY));
+        JTokkitTokensBridge.install(new JTokkitTokensFastPath(point, aside));
     }
 
     // Advice, inlined into the target: arguments in, the target's type out, everything else in the bridge.

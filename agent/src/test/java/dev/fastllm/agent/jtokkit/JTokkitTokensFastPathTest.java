@@ -251,6 +251,49 @@ class JTokkitTokensFastPathTest {
                 count(fast, p50k, "declined to the original", true));
     }
 
+    @Test
+    void identifyingAsideAnswersPendingUntilTheVerdictIsIn() throws Exception {
+        JTokkitEncodings encodings = new JTokkitEncodings();
+        Encoding p50k = REGISTRY.getEncoding(EncodingType.P50K_BASE);
+        assertSame(JTokkitEncodings.PENDING, encodings.ready(O200K));
+        assertSame(JTokkitEncodings.PENDING, encodings.ready(p50k));
+        JTokkitEncodings.Known o200k = awaitVerdict(encodings, O200K);
+        assertEquals("o200k_base", o200k.tokenizer.encodingName());
+        assertSame(o200k, encodings.of(O200K), "one verdict, whichever way it was reached");
+        assertSame(JTokkitEncodings.NOT_OURS, awaitVerdict(encodings, p50k));
+    }
+
+    @Test
+    void aFastPathIdentifyingAsideDeclinesAnUnknownEncodingUntilItIsKnown() throws Exception {
+        Point p = point(null);
+        JTokkitTokensFastPath aside = new JTokkitTokensFastPath(p, true);
+        // an instance no test has met: its first call cannot find a verdict
+        Encoding fresh = Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.CL100K_BASE);
+        String text = "answered by JTokkit until identified, then by accel-core";
+        int expected = fresh.countTokensOrdinary(text);
+        assertEquals(expected, count(aside, fresh, text, true));
+        assertEquals(1, p.declines());
+        assertEquals(0, p.calls(Path.FAST));
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (p.calls(Path.FAST) == 0 && System.nanoTime() < deadline) {
+            assertEquals(expected, count(aside, fresh, text, true));
+            Thread.sleep(5);
+        }
+        assertEquals(1, p.calls(Path.FAST), "fast once identified");
+        assertEquals(p.declines(), p.calls(Path.FALLBACK));
+        assertEquals(0, p.errors());
+    }
+
+    private static JTokkitEncodings.Known awaitVerdict(JTokkitEncodings encodings, Encoding e) throws Exception {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        JTokkitEncodings.Known k = encodings.ready(e);
+        while (k == JTokkitEncodings.PENDING && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+            k = encodings.ready(e);
+        }
+        return k;
+    }
+
     static Encoding custom(GptBytePairEncodingParams params) {
         return Encodings.newLazyEncodingRegistry().registerGptBytePairEncoding(params)
                 .getEncoding(params.getName()).orElseThrow();

@@ -40,6 +40,14 @@ public final class Setting<T> {
     /** {@code recover} or {@code permanent} (an opened breaker stays open until reset over JMX). */
     public static final Setting<String> BREAKER_MODE = new Setting<>("breaker.mode", ValueParser.BREAKER_MODE,
             "recover", "permanent keeps an opened breaker open for the rest of the process (reset over JMX)");
+    /**
+     * How a point checks that a target instance is one it can answer exactly (JTokkit encodings):
+     * {@code background} (the original answers that instance until the check, on another thread, is done) or
+     * {@code first-call} (the instance's first call waits for it).
+     */
+    public static final Setting<String> IDENTIFY = new Setting<>("identify", ValueParser.IDENTIFY, "background",
+            "first-call makes an encoding's first call wait while the agent checks it; background lets the original"
+                    + " answer meanwhile");
     /** The Prometheus endpoint's port; -1 (the default) serves no endpoint. */
     public static final Setting<Integer> METRICS_PORT = new Setting<>("metrics.port", ValueParser.PORT, -1,
             "port of the Prometheus text endpoint; unset: no endpoint");
@@ -54,7 +62,7 @@ public final class Setting<T> {
             Collections.<String, Double>emptyMap(), "points whose fast path is made to throw, and at which rate");
 
     private static final List<Setting<?>> ALL = Collections.unmodifiableList(Arrays.<Setting<?>>asList(
-            ENABLED, BREAKER_FAILURES, BREAKER_WINDOW, BREAKER_OPEN, BREAKER_TRIALS, BREAKER_MODE,
+            ENABLED, BREAKER_FAILURES, BREAKER_WINDOW, BREAKER_OPEN, BREAKER_TRIALS, BREAKER_MODE, IDENTIFY,
             METRICS_PORT, METRICS_HOST, METRICS_LATENCY_SAMPLE, FAULTS));
 
     private final String name;

@@ -56,6 +56,14 @@ enum ValueParser {
             return t.equals("recover") || t.equals("permanent") ? t : null;
         }
     },
+    /** {@code background} or {@code first-call}, lower-cased. */
+    IDENTIFY("background, first-call") {
+        @Override
+        Object parse(String v) {
+            String t = v.trim().toLowerCase(Locale.ROOT);
+            return t.equals("background") || t.equals("first-call") ? t : null;
+        }
+    },
     /** An {@code Integer} port, 0 to 65535. */
     PORT("a port number 0-65535 (0 picks a free port)") {
         @Override

@@ -35,6 +35,7 @@ class SettingTableTest {
         SAMPLES.put(Setting.BREAKER_OPEN, new Object[] {"0", 0L});
         SAMPLES.put(Setting.BREAKER_TRIALS, new Object[] {" 7 ", 7});
         SAMPLES.put(Setting.BREAKER_MODE, new Object[] {"Permanent", "permanent"});
+        SAMPLES.put(Setting.IDENTIFY, new Object[] {"First-Call", "first-call"});
         SAMPLES.put(Setting.METRICS_PORT, new Object[] {"9464", 9464});
         SAMPLES.put(Setting.METRICS_HOST, new Object[] {"::1", "::1"});
         SAMPLES.put(Setting.METRICS_LATENCY_SAMPLE, new Object[] {"12.5", 12.5});
