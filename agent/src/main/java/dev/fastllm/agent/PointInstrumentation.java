@@ -76,4 +76,12 @@ public abstract class PointInstrumentation {
      * before any class is rewritten.
      */
     public abstract void bind(Point point);
+
+    /**
+     * Called after the target class has been rewritten (once per class loader that defines it), on the thread
+     * that loads it: a point may start work its first call will need ({@link VocabularyPreload}). Must return
+     * at once and never throw.
+     */
+    public void applied() {
+    }
 }

@@ -92,6 +92,11 @@ final class PointTransformer implements ClassFileTransformer {
                 writerFlags, readerFlags), readerFlags);
         byte[] rewritten = writer.toByteArray();
         reporter.applied(pi, loader);
+        try {
+            pi.applied();
+        } catch (Throwable ignored) {
+            // a head start only
+        }
         return rewritten;
     }
 

@@ -2,6 +2,7 @@ package dev.fastllm.agent.gateway;
 
 import dev.fastllm.agent.PointInstrumentation;
 import dev.fastllm.agent.Rewrite;
+import dev.fastllm.agent.VocabularyPreload;
 import dev.fastllm.agent.bootstrap.GatewayTokensBridge;
 import dev.fastllm.fallback.Component;
 import dev.fastllm.fallback.Kind;
@@ -36,9 +37,21 @@ public final class GatewayTokensInstrumentation extends PointInstrumentation {
                 CountTextAdvice.class));
     }
 
+    private volatile Point point;
+
     @Override
     public void bind(Point point) {
+        this.point = point;
         GatewayTokensBridge.install(new GatewayTokensFastPath(point));
+    }
+
+    /** The gateway counts a prompt at its first request, in either encoding: both are read now unless off. */
+    @Override
+    public void applied() {
+        Point p = point;
+        if (p != null && !p.isOff()) {
+            VocabularyPreload.start("o200k_base", "cl100k_base");
+        }
     }
 
     /** Inlined into {@code countText}: arguments in, {@code int} out, everything else in the bridge. */

@@ -1,10 +1,12 @@
 package dev.fastllm.agent.jtokkit;
 
+import dev.fastllm.agent.VocabularyPreload;
 import dev.fastllm.agent.bootstrap.JTokkitRegistryBridge;
 import dev.fastllm.agent.bootstrap.PendingCall;
 import dev.fastllm.fallback.Point;
 
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.BooleanSupplier;
 
 /**
  * The fast path of {@code jtokkit-registry.tokens}: each of JTokkit's built-in encodings is built once per JVM (per
@@ -34,9 +36,15 @@ final class JTokkitRegistryFastPath implements JTokkitRegistryBridge.Handle {
     };
 
     private final Point point;
+    private final BooleanSupplier countsFast;
 
-    JTokkitRegistryFastPath(Point point) {
+    /**
+     * @param countsFast whether a point that would read accel-core's vocabulary of an encoding this factory
+     *                   builds may run fast: then the vocabulary is read meanwhile ({@link VocabularyPreload})
+     */
+    JTokkitRegistryFastPath(Point point, BooleanSupplier countsFast) {
         this.point = point;
+        this.countsFast = countsFast;
     }
 
     static int slot(String method) {
@@ -68,6 +76,9 @@ final class JTokkitRegistryFastPath implements JTokkitRegistryBridge.Handle {
                 }
                 if (fast) {
                     point.fastDeclined(d); // the first call builds it: the original answers, and is remembered
+                    if (slot <= 1 && countsFast.getAsBoolean()) {
+                        VocabularyPreload.start(slot == 0 ? "cl100k_base" : "o200k_base");
+                    }
                     return new PendingCall(d, slot, point.startTime(d), null, built);
                 }
                 // shadow: compare with the remembered one, or remember this one for the next shadow call

@@ -7,6 +7,7 @@ import dev.fastllm.agent.bootstrap.JTokkitRegistryBridge;
 import dev.fastllm.fallback.Component;
 import dev.fastllm.fallback.Kind;
 import dev.fastllm.fallback.Point;
+import dev.fastllm.fallback.Points;
 import net.bytebuddy.asm.Advice;
 
 import java.util.ArrayList;
@@ -45,7 +46,21 @@ public final class JTokkitRegistryInstrumentation extends PointInstrumentation {
 
     @Override
     public void bind(Point point) {
-        JTokkitRegistryBridge.install(new JTokkitRegistryFastPath(point));
+        JTokkitRegistryBridge.install(new JTokkitRegistryFastPath(point, JTokkitRegistryInstrumentation::countsFast));
+    }
+
+    /**
+     * Whether a point that answers through JTokkit's encodings with accel-core's vocabularies may run fast
+     * ({@code jtokkit.tokens}, or {@code langchain4j.tokens}, whose estimator holds a JTokkit encoding).
+     */
+    static boolean countsFast() {
+        for (String name : new String[] {"jtokkit.tokens", "langchain4j.tokens"}) {
+            Point p = Points.global().get(name);
+            if (p != null && !p.isOff()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Inlined into each factory method: the class and method name in, the target's {@code Encoding} out. */

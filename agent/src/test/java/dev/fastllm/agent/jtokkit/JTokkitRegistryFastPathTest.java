@@ -14,6 +14,7 @@ import dev.fastllm.fallback.settings.Settings;
 import org.junit.jupiter.api.Test;
 
 import java.lang.reflect.Method;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
@@ -61,7 +62,8 @@ class JTokkitRegistryFastPathTest {
     @Test
     void onBuildsEachEncodingOnceAndHandsItOutAgain() throws Exception {
         Point p = point(null);
-        JTokkitRegistryFastPath fast = new JTokkitRegistryFastPath(p);
+        AtomicInteger asked = new AtomicInteger();
+        JTokkitRegistryFastPath fast = new JTokkitRegistryFastPath(p, () -> asked.incrementAndGet() < 0);
         for (String method : JTokkitRegistryFastPath.METHODS) {
             Encoding first = call(fast, method);
             assertSame(first, call(fast, method), method);
@@ -75,21 +77,22 @@ class JTokkitRegistryFastPathTest {
         assertEquals(10, p.calls(Path.FAST), "two of three calls per encoding answered");
         assertEquals(5, p.calls(Path.FALLBACK), "the first call of each builds it");
         assertEquals(0, p.errors());
+        assertEquals(2, asked.get(), "a vocabulary read ahead is considered at the first build of the two encodings");
     }
 
     @Test
     void offShadowAndFaultsHandOutWhatTheOriginalBuilds() throws Exception {
-        JTokkitRegistryFastPath on = new JTokkitRegistryFastPath(point(null));
+        JTokkitRegistryFastPath on = new JTokkitRegistryFastPath(point(null), () -> false);
         Encoding remembered = call(on, "cl100kBase");
         assertSame(remembered, call(on, "cl100kBase"));
 
         Point off = point("jtokkit-registry.tokens=off");
-        JTokkitRegistryFastPath offPath = new JTokkitRegistryFastPath(off);
+        JTokkitRegistryFastPath offPath = new JTokkitRegistryFastPath(off, () -> false);
         assertNull(offPath.enter(FACTORY, "cl100kBase"));
         assertNotSame(remembered, call(offPath, "cl100kBase"));
 
         Point shadow = point("jtokkit-registry.tokens=shadow:100");
-        JTokkitRegistryFastPath shadowPath = new JTokkitRegistryFastPath(shadow);
+        JTokkitRegistryFastPath shadowPath = new JTokkitRegistryFastPath(shadow, () -> false);
         Encoding firstShadow = call(shadowPath, "cl100kBase");
         Encoding secondShadow = call(shadowPath, "cl100kBase");
         assertNotSame(remembered, firstShadow);
@@ -99,7 +102,7 @@ class JTokkitRegistryFastPathTest {
         assertEquals(1, shadow.declines(), "the first shadow call has nothing to compare with");
 
         Point faults = point("jtokkit-registry.tokens=on,faults=jtokkit-registry.tokens:1");
-        JTokkitRegistryFastPath faultPath = new JTokkitRegistryFastPath(faults);
+        JTokkitRegistryFastPath faultPath = new JTokkitRegistryFastPath(faults, () -> false);
         assertNotSame(remembered, call(faultPath, "cl100kBase"));
         assertEquals(1, faults.errors());
         assertEquals(0, faults.calls(Path.FAST));
