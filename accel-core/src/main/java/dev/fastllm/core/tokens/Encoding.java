@@ -197,6 +197,13 @@ final class Encoding {
             out.add(asciiRanks[t[s]]);
             return;
         }
+        if (length <= 8) {
+            int whole = asciiToken(t, s, e);
+            if (whole != Vocabulary.NONE) {
+                out.add(whole); // as encodeUncached answers a piece that is one token, without the cache's hops
+                return;
+            }
+        }
         if (!caching || length > PieceCache.MAX_PIECE_CHARS) {
             encodeUncached(t, s, e, out);
             return;
@@ -210,6 +217,25 @@ final class Encoding {
         int before = out.size();
         encodeUncached(t, s, e, out);
         idPieces.putIds(t, s, e, hash, out.tail(before));
+    }
+
+    /**
+     * The rank of the piece {@code t[s, e)} (2 to 8 chars) when it is all ASCII (its UTF-8 bytes are its chars)
+     * and one token of the vocabulary, else {@link Vocabulary#NONE}. Most pieces of prose are (" the", "ing"):
+     * the vocabulary's packed short-token table answers them in about one cache line, where the piece cache
+     * would hash the piece and follow three references.
+     */
+    private int asciiToken(char[] t, int s, int e) {
+        long key = 0;
+        for (int i = s; i < e; i++) {
+            char c = t[i];
+            if (c >= 0x80) {
+                return Vocabulary.NONE;
+            }
+            key = (key << 8) | c;
+        }
+        int length = e - s;
+        return length == 2 ? vocabulary.pairRank((byte) (key >>> 8), (byte) key) : vocabulary.shortRank(key, length);
     }
 
     private void encodeUncached(char[] t, int s, int e, TokenBuffer out) {
