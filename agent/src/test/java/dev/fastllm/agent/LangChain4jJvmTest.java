@@ -120,10 +120,20 @@ class LangChain4jJvmTest {
     /** On, off, canary:50, shadow:100 and faults at 1: each prints {@code expected}, the run without the agent. */
     private static void everyMode(String name, String version, String expected) throws Exception {
         Path java = ChildJvm.CURRENT_JAVA_HOME;
-        assertAnsweredFast(withAgent(name + "-on", java, version, null, expected));
+        String on = withAgent(name + "-on", java, version, "identify=first-call", expected);
+        assertAnsweredFast(on);
+        // the default, identify=background: the original answers while the encodings are identified aside; every
+        // call is still counted (more of them: a declined list count runs the original, which counts each message)
+        String aside = withAgent(name + "-on-aside", java, version, null, expected);
+        assertTrue(aside.contains(APPLIED), aside);
+        assertEquals(0, metric(aside, "fastllm_errors_total", null, "langchain4j.tokens"), aside);
+        assertTrue(metric(aside, "fastllm_calls_total", "fast", "langchain4j.tokens")
+                + metric(aside, "fastllm_calls_total", "fallback", "langchain4j.tokens")
+                >= metric(on, "fastllm_calls_total", "fast", "langchain4j.tokens")
+                + metric(on, "fastllm_calls_total", "fallback", "langchain4j.tokens"), aside + "\n" + on);
         withAgent(name + "-off", java, version, "tokens=off", expected);
-        withAgent(name + "-canary", java, version, "tokens=canary:50", expected);
-        String shadow = withAgent(name + "-shadow", java, version, "tokens=shadow:100", expected);
+        withAgent(name + "-canary", java, version, "tokens=canary:50,identify=first-call", expected);
+        String shadow = withAgent(name + "-shadow", java, version, "tokens=shadow:100,identify=first-call", expected);
         assertTrue(metric(shadow, "fastllm_calls_total", "shadow", "langchain4j.tokens") > 1000, shadow);
         assertEquals(0, metric(shadow, "fastllm_shadow_mismatches_total", null, "langchain4j.tokens"), shadow);
         assertEquals(0, metric(shadow, "fastllm_shadow_mismatches_total", null, "jtokkit.tokens"), shadow);
@@ -139,7 +149,7 @@ class LangChain4jJvmTest {
         Assumptions.assumeTrue(ChildJvm.jdk25Present(), "no JDK 25 at " + ChildJvm.JDK25);
         String plain25 = withoutAgent("langchain4j-jdk25-plain", ChildJvm.JDK25, NEWEST);
         assertEquals(plain, plain25, "LangChain4j answers alike on both JDKs");
-        String on = withAgent("langchain4j-jdk25-on", ChildJvm.JDK25, NEWEST, null, plain25);
+        String on = withAgent("langchain4j-jdk25-on", ChildJvm.JDK25, NEWEST, "identify=first-call", plain25);
         assertAnsweredFast(on);
         assertTrue(!on.contains("sun.misc.Unsafe"), on);
     }

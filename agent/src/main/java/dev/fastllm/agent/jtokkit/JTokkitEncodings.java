@@ -98,6 +98,14 @@ public final class JTokkitEncodings {
         return encoding == null ? null : SHARED.of(encoding).tokenizer;
     }
 
+    /**
+     * False while {@code encoding} is being identified aside ({@link #ready} on the shared verdicts, which starts
+     * that when it has not begun); true once it has a verdict, whatever it is.
+     */
+    public static boolean identifiedAside(Object encoding) {
+        return SHARED.ready(encoding) != PENDING;
+    }
+
     /** The verdict for {@code encoding}: one lookup after its first call, which identifies it. */
     Known of(Object encoding) {
         Known k = verdicts.get(encoding);

@@ -50,6 +50,29 @@ final class EstimatorTwin {
         this.o4Model = o4Model;
     }
 
+    /**
+     * What an estimator's calls get while its encoding is identified aside (setting {@code identify=background}):
+     * every count declines, so the original answers; never kept, the next call looks again.
+     */
+    static final EstimatorTwin PENDING = new EstimatorTwin(null, null, false, false);
+
+    /**
+     * False while the estimator's encoding is being identified aside ({@link JTokkitEncodings#identifiedAside},
+     * which starts that); true once it has a verdict, and for anything {@link #identify} settles without one.
+     */
+    static boolean encodingKnown(Object estimator) {
+        try {
+            Class<?> c = estimator.getClass();
+            if (!c.getName().equals(LangChain4jTokensInstrumentation.TARGET)) {
+                return true;
+            }
+            Object encoding = read(c, "encoding", estimator);
+            return encoding == null || JTokkitEncodings.identifiedAside(encoding);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return true;
+        }
+    }
+
     /** The twin of {@code estimator}, or {@link #NOT_OURS}. */
     static EstimatorTwin identify(Object estimator) {
         try {

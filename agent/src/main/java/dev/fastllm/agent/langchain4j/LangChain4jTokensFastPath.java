@@ -24,9 +24,17 @@ final class LangChain4jTokensFastPath implements LangChain4jTokensBridge.Handle 
 
     private final Point point;
     private final TwinTable<EstimatorTwin> twins = new TwinTable<>();
+    /** Setting {@code identify=background}: an estimator whose encoding is not yet identified declines meanwhile. */
+    private final boolean identifyAside;
 
+    /** With {@code identify=first-call}: an estimator's first call identifies its encoding. */
     LangChain4jTokensFastPath(Point point) {
+        this(point, false);
+    }
+
+    LangChain4jTokensFastPath(Point point, boolean identifyAside) {
         this.point = point;
+        this.identifyAside = identifyAside;
     }
 
     @Override
@@ -44,10 +52,19 @@ final class LangChain4jTokensFastPath implements LangChain4jTokensBridge.Handle 
         }
     }
 
-    /** The estimator's twin: one lookup after its first call. */
+    /**
+     * The estimator's twin: one lookup after its first call; {@link EstimatorTwin#PENDING} (not kept) while its
+     * encoding is identified aside.
+     */
     EstimatorTwin twin(Object estimator) {
         EstimatorTwin t = twins.get(estimator);
-        return t != null ? t : twins.computeIfAbsent(estimator, EstimatorTwin::identify);
+        if (t != null) {
+            return t;
+        }
+        if (identifyAside && !EstimatorTwin.encodingKnown(estimator)) {
+            return EstimatorTwin.PENDING;
+        }
+        return twins.computeIfAbsent(estimator, EstimatorTwin::identify);
     }
 
     /** The count of {@code method} with its argument, or {@link Point#DECLINE_INT}. */

@@ -6,6 +6,8 @@ import dev.fastllm.agent.bootstrap.LangChain4jTokensBridge;
 import dev.fastllm.fallback.Component;
 import dev.fastllm.fallback.Kind;
 import dev.fastllm.fallback.Point;
+import dev.fastllm.fallback.Points;
+import dev.fastllm.fallback.settings.Setting;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.description.method.MethodDescription;
 import net.bytebuddy.description.method.MethodList;
@@ -82,7 +84,8 @@ public final class LangChain4jTokensInstrumentation extends PointInstrumentation
 
     @Override
     public void bind(Point point) {
-        LangChain4jTokensBridge.install(new LangChain4jTokensFastPath(point));
+        boolean aside = !"first-call".equals(Points.global().currentSettings().get(Setting.IDENTIFY));
+        LangChain4jTokensBridge.install(new LangChain4jTokensFastPath(point, aside));
     }
 
     // Advice, inlined into the target: arguments in, the count out, everything else in the bridge.
