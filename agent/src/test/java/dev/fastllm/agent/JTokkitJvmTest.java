@@ -2,6 +2,7 @@ package dev.fastllm.agent;
 
 import dev.fastllm.agent.apps.JTokkitApp;
 import dev.fastllm.agent.apps.OwnLibrariesApp;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -52,9 +53,13 @@ class JTokkitJvmTest {
 
     /** Runs the app with the agent and these settings; checks its output equals the plain run's; returns stderr. */
     static String withAgent(String name, String settings) throws Exception {
+        return withAgent(name, settings, ChildJvm.CURRENT_JAVA_HOME);
+    }
+
+    static String withAgent(String name, String settings, Path javaHome) throws Exception {
         int port = ChildJvm.freePort();
         String args = "metrics.port=" + port + (settings == null ? "" : "," + settings);
-        try (ChildJvm jvm = ChildJvm.spec().agent(args).main(List.of(TEST_CLASSES, JTOKKIT),
+        try (ChildJvm jvm = ChildJvm.spec().javaHome(javaHome).agent(args).main(List.of(TEST_CLASSES, JTOKKIT),
                 JTokkitApp.class.getName(), Integer.toString(port)).start(name)) {
             assertEquals(0, jvm.awaitExit(60_000), jvm.describe());
             assertEquals(plain, jvm.stdout(), "answers differ from JTokkit's own: " + name);
@@ -81,7 +86,11 @@ class JTokkitJvmTest {
     /** Checked at each encoding's first call ({@code identify=first-call}), so that every call is accounted for. */
     @Test
     void onAnswersEveryCallFastExceptThoseThatMustDecline() throws Exception {
-        String err = withAgent("jtokkit-on", "identify=first-call");
+        assertOn(withAgent("jtokkit-on", "identify=first-call"));
+    }
+
+    /** Every call fast but those that must decline; registries share each encoding; then p50k_base declines. */
+    static void assertOn(String err) {
         assertTrue(err.contains(APPLIED), err);
         assertTrue(err.contains(REGISTRY_APPLIED), err);
         // jtokkit-registry.tokens: five encodings built once (the lazy registry's o200k_base, then the four others of
@@ -144,7 +153,20 @@ class JTokkitJvmTest {
 
     @Test
     void everyFastCallFailingGivesTheSameAnswersAndOpensTheBreaker() throws Exception {
-        String err = withAgent("jtokkit-faults", "faults=jtokkit.tokens:1;jtokkit-registry.tokens:1");
+        assertFaults(withAgent("jtokkit-faults", "faults=jtokkit.tokens:1;jtokkit-registry.tokens:1"));
+    }
+
+    /** The same agent on JDK 25 (skipped when absent): the same answers and accounting, on and failing. */
+    @Test
+    void jdk25AnswersAsJdk17WithThePointsOnAndFailing() throws Exception {
+        Assumptions.assumeTrue(ChildJvm.jdk25Present(), "no JDK 25 at " + ChildJvm.JDK25);
+        assertOn(withAgent("jtokkit-jdk25-on", "identify=first-call", ChildJvm.JDK25));
+        assertFaults(withAgent("jtokkit-jdk25-faults", "faults=jtokkit.tokens:1;jtokkit-registry.tokens:1",
+                ChildJvm.JDK25));
+    }
+
+    /** Ten errors open each breaker; nothing fast; each registry builds its own encodings. */
+    static void assertFaults(String err) {
         assertTrue(err.contains("faults injected at rate 1"), err);
         assertEquals(10, metric(err, "fastllm_errors_total", null), err);
         assertEquals(1, number(err, "metrics fastllm_breaker_state\\{[^}]*point=\"jtokkit.tokens\"} (\\d+)"), err);

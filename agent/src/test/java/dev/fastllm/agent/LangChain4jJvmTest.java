@@ -152,5 +152,10 @@ class LangChain4jJvmTest {
         String on = withAgent("langchain4j-jdk25-on", ChildJvm.JDK25, NEWEST, "identify=first-call", plain25);
         assertAnsweredFast(on);
         assertTrue(!on.contains("sun.misc.Unsafe"), on);
+        String faults = withAgent("langchain4j-jdk25-faults", ChildJvm.JDK25, NEWEST,
+                "faults=langchain4j.tokens:1;jtokkit.tokens:1", plain25);
+        assertEquals(10, metric(faults, "fastllm_errors_total", null, "langchain4j.tokens"), faults);
+        assertEquals(1, metric(faults, "fastllm_breaker_state", null, "langchain4j.tokens"), faults);
+        assertEquals(0, metric(faults, "fastllm_calls_total", "fast", "langchain4j.tokens"), faults);
     }
 }

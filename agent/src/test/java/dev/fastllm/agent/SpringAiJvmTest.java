@@ -151,6 +151,8 @@ class SpringAiJvmTest {
         assertOnIdentifyingAside(v.withAgent("on-aside", null), firstCall);
         if (ChildJvm.jdk25Present()) { // the same classes on JDK 25 print what JDK 17 printed without the agent
             assertOn(v.withAgent("jdk25-on", "identify=first-call", ChildJvm.JDK25));
+            assertFaults(v.withAgent("jdk25-faults", "faults=jtokkit.tokens:1;jtokkit-registry.tokens:1",
+                    ChildJvm.JDK25));
         }
     }
 
@@ -176,10 +178,14 @@ class SpringAiJvmTest {
         assertTrue(metric(shadow, "fastllm_calls_total", "shadow") > 2_000, shadow);
         assertEquals(0, metric(shadow, "fastllm_shadow_mismatches_total", null), shadow);
         assertEquals(0, metric(shadow, "jtokkit-registry.tokens", "fastllm_shadow_mismatches_total", null), shadow);
-        String faults = v.withAgent("faults", "faults=jtokkit.tokens:1;jtokkit-registry.tokens:1");
+        assertFaults(v.withAgent("faults", "faults=jtokkit.tokens:1;jtokkit-registry.tokens:1"));
+        return on;
+    }
+
+    /** Ten errors open the breaker; nothing fast. */
+    static void assertFaults(String faults) {
         assertEquals(10, metric(faults, "fastllm_errors_total", null), faults);
         assertEquals(1, number(faults, "metrics fastllm_breaker_state\\{[^}]*point=\"jtokkit.tokens\"} (\\d+)"), faults);
         assertEquals(0, metric(faults, "fastllm_calls_total", "fast"), faults);
-        return on;
     }
 }
