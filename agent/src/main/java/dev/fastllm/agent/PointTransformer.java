@@ -40,14 +40,12 @@ final class PointTransformer implements ClassFileTransformer {
 
     private final Map<String, PointInstrumentation> byInternalName = new HashMap<>();
     private final TargetReporter reporter;
-    private final ClassFileLocator agentClasses;
 
     PointTransformer(List<PointInstrumentation> instrumentations, TargetReporter reporter) {
         for (PointInstrumentation pi : instrumentations) {
             byInternalName.put(pi.targetClass().replace('.', '/'), pi);
         }
         this.reporter = reporter;
-        this.agentClasses = ClassFileLocator.ForClassLoader.of(PointTransformer.class.getClassLoader());
     }
 
     @Override
@@ -58,46 +56,65 @@ final class PointTransformer implements ClassFileTransformer {
             return null;
         }
         try {
-            return rewrite(pi, loader, classfile);
+            byte[] prepared = PreparedRewrites.lookUp(pi.targetClass(), classfile);
+            if (prepared != null) {
+                applied(pi, loader);
+                return prepared;
+            }
+            String[] why = new String[1];
+            byte[] rewritten = rewrite(pi, loader, classfile, why, null);
+            if (rewritten == null) {
+                reporter.unsupported(pi, loader, why[0]);
+                return null;
+            }
+            applied(pi, loader);
+            return rewritten;
         } catch (Throwable t) {
             reporter.failed(pi, loader, t);
             return null;
         }
     }
 
-    /** The rewritten class file, or null (unchanged) when the class is of a shape the point does not support. */
-    private byte[] rewrite(PointInstrumentation pi, ClassLoader loader, byte[] classfile) {
-        String name = pi.targetClass();
-        // the target's own types from its loader first (the agent's loader may see another version of a library
-        // in a test), then the advice from the agent's
-        ClassFileLocator classes = new ClassFileLocator.Compound(ClassFileLocator.Simple.of(name, classfile),
-                ClassFileLocator.ForClassLoader.of(loader), agentClasses);
-        TypePool pool = TypePool.Default.of(classes);
-        TypeDescription type = pool.describe(name).resolve();
-        String why = misfit(pi, type);
-        if (why != null) {
-            reporter.unsupported(pi, loader, why);
-            return null;
-        }
-        AsmVisitorWrapper.Compound wrapper = new AsmVisitorWrapper.Compound(adviceOf(pi, pool, classes));
-        int readerFlags = wrapper.mergeReader(0);
-        int writerFlags = wrapper.mergeWriter(0);
-        ClassReader reader = new ClassReader(classfile);
-        ClassWriter writer = new PoolClassWriter(reader, writerFlags, pool);
-        ClassFileVersion version = ClassFileVersion.ofClassFile(classfile);
-        Implementation.Context.ExtractableView context = Implementation.Context.Disabled.Factory.INSTANCE.make(type,
-                new AuxiliaryType.NamingStrategy.Suffixing("fastllm"), TypeInitializer.None.INSTANCE, version,
-                version, frameGeneration(version, writerFlags, readerFlags));
-        reader.accept(wrapper.wrap(type, writer, context, pool, type.getDeclaredFields(), type.getDeclaredMethods(),
-                writerFlags, readerFlags), readerFlags);
-        byte[] rewritten = writer.toByteArray();
+    private void applied(PointInstrumentation pi, ClassLoader loader) {
         reporter.applied(pi, loader);
         try {
             pi.applied();
         } catch (Throwable ignored) {
             // a head start only
         }
-        return rewritten;
+    }
+
+    /**
+     * The rewritten class file, or null (unchanged) with {@code why[0]} saying why the class is of a shape the
+     * point does not support. Reports nothing. When {@code hierarchyAsked} is given, its element is set if ASM
+     * asked for a common super class (the output then depends on other classes than the target and the advice).
+     */
+    static byte[] rewrite(PointInstrumentation pi, ClassLoader loader, byte[] classfile, String[] why,
+                          boolean[] hierarchyAsked) {
+        String name = pi.targetClass();
+        // the target's own types from its loader first (the agent's loader may see another version of a library
+        // in a test), then the advice from the agent's
+        ClassFileLocator classes = new ClassFileLocator.Compound(ClassFileLocator.Simple.of(name, classfile),
+                ClassFileLocator.ForClassLoader.of(loader),
+                ClassFileLocator.ForClassLoader.of(PointTransformer.class.getClassLoader()));
+        TypePool pool = TypePool.Default.of(classes);
+        TypeDescription type = pool.describe(name).resolve();
+        why[0] = misfit(pi, type);
+        if (why[0] != null) {
+            return null;
+        }
+        AsmVisitorWrapper.Compound wrapper = new AsmVisitorWrapper.Compound(adviceOf(pi, pool, classes));
+        int readerFlags = wrapper.mergeReader(0);
+        int writerFlags = wrapper.mergeWriter(0);
+        ClassReader reader = new ClassReader(classfile);
+        ClassWriter writer = new PoolClassWriter(reader, writerFlags, pool, hierarchyAsked);
+        ClassFileVersion version = ClassFileVersion.ofClassFile(classfile);
+        Implementation.Context.ExtractableView context = Implementation.Context.Disabled.Factory.INSTANCE.make(type,
+                new AuxiliaryType.NamingStrategy.Suffixing("fastllm"), TypeInitializer.None.INSTANCE, version,
+                version, frameGeneration(version, writerFlags, readerFlags));
+        reader.accept(wrapper.wrap(type, writer, context, pool, type.getDeclaredFields(), type.getDeclaredMethods(),
+                writerFlags, readerFlags), readerFlags);
+        return writer.toByteArray();
     }
 
     /** Stack map frames as the advice must write them: none for old class files or when ASM computes them. */
@@ -137,14 +154,19 @@ final class PointTransformer implements ClassFileTransformer {
      */
     private static final class PoolClassWriter extends ClassWriter {
         private final TypePool pool;
+        private final boolean[] asked;
 
-        PoolClassWriter(ClassReader reader, int flags, TypePool pool) {
+        PoolClassWriter(ClassReader reader, int flags, TypePool pool, boolean[] asked) {
             super(reader, flags);
             this.pool = pool;
+            this.asked = asked;
         }
 
         @Override
         protected String getCommonSuperClass(String first, String second) {
+            if (asked != null) {
+                asked[0] = true;
+            }
             TypeDescription a = pool.describe(first.replace('/', '.')).resolve();
             TypeDescription b = pool.describe(second.replace('/', '.')).resolve();
             if (a.isAssignableFrom(b)) {

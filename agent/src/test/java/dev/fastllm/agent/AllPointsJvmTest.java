@@ -5,12 +5,14 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -114,11 +116,22 @@ class AllPointsJvmTest {
         }
     }
 
+    /**
+     * Also: the gateway's four classes get the rewrites prepared when the agent was built (the same bytes,
+     * {@code PreparedRewritesTest}), so Byte Buddy's advice machinery never loads in this JVM.
+     */
     @Test
     void everyPointOnAnswersAsWithoutTheAgent() throws Exception {
-        try (GatewayProcess g = GatewayProcess.onConfig("all-on", ChildJvm.spec().agent(null), config, true)) {
+        Path classLog = Files.createTempFile("all-on-classes", ".log");
+        try (GatewayProcess g = GatewayProcess.onConfig("all-on", ChildJvm.spec().agent(null)
+                .jvmArg("-Xlog:class+load:file=" + classLog), config, true)) {
             assertEquals(withoutAgent, script(g));
             assertPointsApplied(g);
+            String loaded = Files.readString(classLog);
+            assertTrue(loaded.contains("dev.fastllm.agent.PreparedRewrites "), "the agent's transformer ran");
+            assertFalse(loaded.contains("net.bytebuddy.asm.Advice "), "Byte Buddy's advice was loaded");
+        } finally {
+            Files.deleteIfExists(classLog);
         }
     }
 
