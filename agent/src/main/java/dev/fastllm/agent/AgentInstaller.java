@@ -48,6 +48,10 @@ public final class AgentInstaller {
             inst.addTransformer(transformer, true);
             retransform(inst, loadedTargets, bound, reporter);
             for (PointInstrumentation pi : bound) {
+                Point point = reporter.point(pi);
+                point.onFlagChange(() -> rewriteOnceOn(inst, transformer, pi, point, reporter));
+            }
+            for (PointInstrumentation pi : bound) {
                 if (!onClassPath(pi.targetClass()) && !isLoaded(loadedTargets, pi.targetClass())) {
                     reporter.absent(pi);
                 }
@@ -80,6 +84,20 @@ public final class AgentInstaller {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * A point was turned on (or to a canary) at run time: its target classes left as they were while it was off
+     * are retransformed now, as an attach would (the transformer rewrites them now that the point is not off).
+     * Runs on the thread that changed the flag (JMX); never throws. A class still being defined at that instant
+     * is not seen: it keeps answering with its original body (correct, not accelerated) until the point's flag
+     * changes again.
+     */
+    private static void rewriteOnceOn(Instrumentation inst, PointTransformer transformer, PointInstrumentation pi,
+                                      Point point, TargetReporter reporter) {
+        if (!point.isOff() && transformer.deferred(pi)) {
+            retransform(inst, loadedTargets(inst, List.of(pi)), List.of(pi), reporter);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.fastllm.agent;
 
+import dev.fastllm.fallback.Point;
 import net.bytebuddy.ClassFileVersion;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.asm.AsmVisitorWrapper;
@@ -19,6 +20,8 @@ import java.security.ProtectionDomain;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Rewrites the points' target classes as they load (or as an attach retransforms them): a name lookup answers
@@ -40,6 +43,10 @@ final class PointTransformer implements ClassFileTransformer {
 
     private final Map<String, PointInstrumentation> byInternalName = new HashMap<>();
     private final TargetReporter reporter;
+    /** Points some class of whose target has been rewritten. */
+    private final Set<String> rewritten = ConcurrentHashMap.newKeySet();
+    /** Points some class of whose target loaded while the point was off, and was left as it was. */
+    private final Set<String> deferred = ConcurrentHashMap.newKeySet();
 
     PointTransformer(List<PointInstrumentation> instrumentations, TargetReporter reporter) {
         for (PointInstrumentation pi : instrumentations) {
@@ -56,6 +63,12 @@ final class PointTransformer implements ClassFileTransformer {
             return null;
         }
         try {
+            Point point = reporter.point(pi);
+            if (point != null && point.isOff() && !rewritten.contains(pi.pointName())) {
+                deferred.add(pi.pointName());
+                reporter.leftWhileOff(pi, loader);
+                return null;
+            }
             byte[] prepared = PreparedRewrites.lookUp(pi.targetClass(), classfile);
             if (prepared != null) {
                 applied(pi, loader);
@@ -75,7 +88,17 @@ final class PointTransformer implements ClassFileTransformer {
         }
     }
 
+    /**
+     * Whether a class of this point's target loaded while the point was off and was left as it was. Once any class
+     * of a point has been rewritten, every later one is (also while off), so that a retransformation never takes
+     * a rewrite away from a class whose twin may hold state.
+     */
+    boolean deferred(PointInstrumentation pi) {
+        return deferred.contains(pi.pointName());
+    }
+
     private void applied(PointInstrumentation pi, ClassLoader loader) {
+        rewritten.add(pi.pointName());
         reporter.applied(pi, loader);
         try {
             pi.applied();

@@ -31,6 +31,21 @@ final class TargetReporter {
         points.put(instrumentation.pointName(), point);
     }
 
+    /** The point registered for {@code instrumentation}, or null. */
+    synchronized Point point(PointInstrumentation instrumentation) {
+        return points.get(instrumentation.pointName());
+    }
+
+    /** The target loaded while its point was off: left as it is until the point is turned on. */
+    synchronized void leftWhileOff(PointInstrumentation instrumentation, ClassLoader loader) {
+        Point p = points.get(instrumentation.pointName());
+        p.markTarget("target " + instrumentation.targetClass() + " present, left as it is while off (rewritten when "
+                + "turned on)");
+        if (reported.add(key(instrumentation, loader) + "/off")) {
+            line(p.statusLine());
+        }
+    }
+
     /** At start: no class loader has the target yet and the application class path does not hold it. */
     synchronized void absent(PointInstrumentation instrumentation) {
         Point p = points.get(instrumentation.pointName());

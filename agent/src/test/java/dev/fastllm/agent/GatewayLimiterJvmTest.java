@@ -158,6 +158,31 @@ class GatewayLimiterJvmTest {
         }
     }
 
+    /**
+     * Off from the start: the limiter's class is left as it is and the script answers as without the agent; turned
+     * on over JMX, the class is rewritten while keys live in the original (they stay there until idle, as after an
+     * attach) and a fresh key is the twin's.
+     */
+    @Test
+    void offFromTheStartLeavesTheClassAloneUntilTurnedOn() throws Exception {
+        try (GatewayProcess g = GatewayProcess.onConfig("limiter-off", ChildJvm.spec().agent("gateway.rate-limiter=off"),
+                config, true)) {
+            assertTrue(g.jvm.stderr().contains("gateway.rate-limiter: off (agent argument gateway.rate-limiter), "
+                    + "stateful, breaker closed, target dev.fastllm.gateway.limits.KeyRateLimiter present, left as it "
+                    + "is while off"), g.jvm.describe());
+            assertEquals(withoutAgent, script(g));
+            assertEquals(0, calls(g.metrics(), "fast"));
+            try (PointJmx jmx = PointJmx.connect(g.jvm.pid(), "gateway.rate-limiter").awaitRegistered(20_000)) {
+                jmx.setFlag("on");
+                g.jvm.awaitStderr("applied to dev.fastllm.gateway.limits.KeyRateLimiter#tryAcquire", 20_000);
+                // the two-slot key's window is live in the original: it still admits exactly two of five
+                assertEquals("200=2 429=3", parallel(g, "sk-par", 5));
+                assertEquals("200=5 429=0", parallel(g, "sk-wide", 5));
+                assertTrue(calls(g.metrics(), "fast") >= 5, g.metrics());
+            }
+        }
+    }
+
     @Test
     void canaryAtHalfAnswersTheSame() throws Exception {
         try (GatewayProcess g = GatewayProcess.onConfig("limiter-canary",

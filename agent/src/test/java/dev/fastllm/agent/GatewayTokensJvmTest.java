@@ -61,16 +61,38 @@ class GatewayTokensJvmTest {
         }
     }
 
+    /**
+     * Off from the start: {@code countText} is left as it is (nothing counted, nothing rewritten); turned on over
+     * JMX, the class is rewritten then, and answers fast, the same.
+     */
     @Test
-    void offRunsTheOriginalAndCountsNothing() throws Exception {
+    void offRunsTheOriginalAndCountsNothingUntilTurnedOn() throws Exception {
         try (GatewayProcess g = GatewayProcess.withAgent("gateway-off",
                 ChildJvm.spec().agent("gateway.tokens=off"))) {
-            assertTrue(g.jvm.stderr().contains("gateway.tokens: off (agent argument gateway.tokens)"), g.jvm.describe());
+            assertTrue(g.jvm.stderr().contains("gateway.tokens: off (agent argument gateway.tokens), pure, breaker "
+                    + "closed, target dev.fastllm.gateway.tokens.PromptTokenCounter present, left as it is while off"),
+                    g.jvm.describe());
             assertEquals(withoutAgent, TokensScript.run(g));
             String m = g.metrics();
             assertEquals(0, tokensCalls(m, "fast"), m);
             assertEquals(0, tokensCalls(m, "original"), m);
+            try (PointJmx jmx = PointJmx.connect(g.jvm.pid(), "gateway.tokens").awaitRegistered(20_000)) {
+                jmx.setFlag("on");
+                g.jvm.awaitStderr("applied to dev.fastllm.gateway.tokens.PromptTokenCounter#countText", 20_000);
+                // the same counts; the keys' remaining budgets have moved on by the first run
+                assertEquals(withoutBudgets(withoutAgent), withoutBudgets(TokensScript.run(g)));
+                assertTrue(tokensCalls(g.metrics(), "fast") > 0, g.metrics());
+            }
         }
+    }
+
+    /** The script's lines without the x-ratelimit remaining values. */
+    static List<String> withoutBudgets(List<String> lines) {
+        List<String> out = new java.util.ArrayList<>();
+        for (String line : lines) {
+            out.add(line.replaceAll(" remaining-[a-z]+=\\[[0-9]*\\]", ""));
+        }
+        return out;
     }
 
     @Test

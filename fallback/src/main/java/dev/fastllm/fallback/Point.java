@@ -237,6 +237,24 @@ public final class Point extends FaultRate {
      */
     public void setFlag(Flag newFlag, String source) {
         applyFlag(newFlag, source);
+        Runnable listener = flagListener;
+        if (listener != null) {
+            try {
+                listener.run();
+            } catch (Throwable ignored) {
+                // the flag changed; what the listener does on top never undoes that
+            }
+        }
+    }
+
+    private volatile Runnable flagListener;
+
+    /**
+     * Runs {@code listener} after every later {@link #setFlag} (one listener per point, replacing any earlier;
+     * the agent uses it to rewrite a target it left as it was while the point was off). Never on the hot path.
+     */
+    public void onFlagChange(Runnable listener) {
+        flagListener = listener;
     }
 
     /** The rate, 0 to 1, at which {@link #injectFault()} throws. */
