@@ -16,8 +16,8 @@ import java.util.Arrays;
  * and the advice ({@code PrepareRewrites} in the agent's tests writes them; {@code PreparedRewritesTest}
  * checks them against a live rewrite).
  *
- * <p>File layout: an int count, then per entry the original's length and bytes and the rewrite's length and
- * bytes ({@link java.io.DataOutputStream}).
+ * <p>File layout: the original's length and bytes, then the rewrite's length and bytes
+ * ({@link java.io.DataOutputStream}).
  */
 final class PreparedRewrites {
 
@@ -36,17 +36,14 @@ final class PreparedRewrites {
                 return null;
             }
             DataInputStream in = new DataInputStream(raw);
-            int count = in.readInt();
-            for (int i = 0; i < count; i++) {
-                byte[] original = new byte[in.readInt()];
-                in.readFully(original);
-                byte[] rewritten = new byte[in.readInt()];
-                in.readFully(rewritten);
-                if (Arrays.equals(original, classfile)) {
-                    return rewritten;
-                }
+            byte[] original = new byte[in.readInt()];
+            in.readFully(original);
+            if (!Arrays.equals(original, classfile)) {
+                return null;
             }
-            return null;
+            byte[] rewritten = new byte[in.readInt()];
+            in.readFully(rewritten);
+            return rewritten;
         } catch (IOException | RuntimeException e) {
             return null;
         }

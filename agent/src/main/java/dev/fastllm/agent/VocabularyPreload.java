@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * Reads accel-core vocabularies on a daemon thread as soon as it is known that a point will need them, so that
@@ -19,27 +20,37 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class VocabularyPreload {
 
-    private static final Set<String> REQUESTED = ConcurrentHashMap.newKeySet();
+    private static final VocabularyPreload SHARED = new VocabularyPreload(name -> Tokenizer.of(name).load());
 
-    private VocabularyPreload() {
+    private final Set<String> requested = ConcurrentHashMap.newKeySet();
+    private final Consumer<String> reader;
+
+    /** @param reader reads one encoding's vocabulary (accel-core's, except in tests) */
+    VocabularyPreload(Consumer<String> reader) {
+        this.reader = reader;
     }
 
-    /** Starts reading those of {@code encodingNames} not requested before, in order, on one daemon thread. */
+    /** Starts reading those of {@code encodingNames} not requested before in this JVM, in order, on one daemon thread. */
     public static void start(String... encodingNames) {
+        SHARED.request(encodingNames);
+    }
+
+    /** {@link #start} for this instance; returns the thread started, or null when nothing was left to read. */
+    Thread request(String... encodingNames) {
         try {
             List<String> now = new ArrayList<>(encodingNames.length);
             for (String name : encodingNames) {
-                if (Tokenizer.supports(name) && REQUESTED.add(name)) {
+                if (Tokenizer.supports(name) && requested.add(name)) {
                     now.add(name);
                 }
             }
             if (now.isEmpty()) {
-                return;
+                return null;
             }
             Thread t = new Thread(() -> {
                 for (String name : now) {
                     try {
-                        Tokenizer.of(name).load();
+                        reader.accept(name);
                     } catch (Throwable ignored) {
                         // the first call that needs it reads it again and falls back if it fails
                     }
@@ -48,13 +59,9 @@ public final class VocabularyPreload {
             t.setDaemon(true);
             t.setContextClassLoader(null);
             t.start();
+            return t;
         } catch (Throwable ignored) {
-            // only sooner, never needed
+            return null; // only sooner, never needed
         }
-    }
-
-    /** Whether {@code encodingName} was requested in this JVM (for tests). */
-    static boolean requested(String encodingName) {
-        return REQUESTED.contains(encodingName);
     }
 }

@@ -60,7 +60,6 @@ public final class PrepareRewrites {
 
     private static void write(Path file, byte[] original, byte[] rewritten) throws IOException {
         try (OutputStream raw = Files.newOutputStream(file); DataOutputStream d = new DataOutputStream(raw)) {
-            d.writeInt(1);
             d.writeInt(original.length);
             d.write(original);
             d.writeInt(rewritten.length);

@@ -47,7 +47,7 @@ class PreparedRewritesTest {
         assertNull(PreparedRewrites.lookUp("java.lang.String", new byte[] {1, 2, 3}));
     }
 
-    /** The stored entries of a class, or null when none is stored. */
+    /** The stored file of a class, or null when none is stored. */
     private static byte[] stored(String name) throws IOException {
         try (InputStream in = PreparedRewritesTest.class.getClassLoader()
                 .getResourceAsStream(PreparedRewrites.DIRECTORY + name + ".bin")) {

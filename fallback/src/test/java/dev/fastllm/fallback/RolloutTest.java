@@ -50,6 +50,22 @@ class RolloutTest {
     }
 
     @Test
+    void aFlagListenerRunsAfterEachChangeSeesTheNewFlagAndCannotUndoIt() {
+        Point p = points.declare("test.connection-pool", Component.CONNECTION_POOL, Kind.STATEFUL, Flag.OFF);
+        java.util.List<String> seen = new java.util.ArrayList<>();
+        p.onFlagChange(() -> seen.add(p.flag().toString()));
+        p.setFlag(Flag.ON, "test");
+        p.setFlag(Flag.canary(25), "test");
+        assertEquals(java.util.List.of("on", "canary:25"), seen);
+        p.onFlagChange(() -> {
+            throw new IllegalStateException("listener failure");
+        });
+        p.setFlag(Flag.OFF, "test"); // does not throw
+        assertTrue(p.isOff());
+        assertEquals(2, seen.size(), "one listener per point: the later one replaced the first");
+    }
+
+    @Test
     void isOffFollowsTheFlagAndCountsNothing() {
         Point p = points.declare("test.rate-limiter", Component.RATE_LIMITER, Kind.STATEFUL, Flag.OFF);
         assertTrue(p.isOff());

@@ -8,7 +8,6 @@ import dev.fastllm.fallback.Component;
 import dev.fastllm.fallback.Kind;
 import dev.fastllm.fallback.Point;
 import dev.fastllm.fallback.Points;
-import dev.fastllm.fallback.settings.Setting;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.description.method.MethodDescription;
 import net.bytebuddy.description.type.TypeDescription;
@@ -87,7 +86,7 @@ public final class JTokkitTokensInstrumentation extends PointInstrumentation {
 
     @Override
     public void bind(Point point) {
-        boolean aside = !"first-call".equals(Points.global().currentSettings().get(Setting.IDENTIFY));
+        boolean aside = Points.global().currentSettings().identifyInBackground();
         JTokkitTokensBridge.install(new JTokkitTokensFastPath(point, aside));
     }
 

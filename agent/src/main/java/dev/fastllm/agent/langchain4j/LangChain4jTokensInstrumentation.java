@@ -7,7 +7,6 @@ import dev.fastllm.fallback.Component;
 import dev.fastllm.fallback.Kind;
 import dev.fastllm.fallback.Point;
 import dev.fastllm.fallback.Points;
-import dev.fastllm.fallback.settings.Setting;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.description.method.MethodDescription;
 import net.bytebuddy.description.method.MethodList;
@@ -84,7 +83,7 @@ public final class LangChain4jTokensInstrumentation extends PointInstrumentation
 
     @Override
     public void bind(Point point) {
-        boolean aside = !"first-call".equals(Points.global().currentSettings().get(Setting.IDENTIFY));
+        boolean aside = Points.global().currentSettings().identifyInBackground();
         LangChain4jTokensBridge.install(new LangChain4jTokensFastPath(point, aside));
     }
 

@@ -355,6 +355,11 @@ public final class Settings {
         return breaker;
     }
 
+    /** {@code identify=background} (the default): a target instance is checked aside while the original answers. */
+    public boolean identifyInBackground() {
+        return !"first-call".equals(get(Setting.IDENTIFY));
+    }
+
     /** Percentage of calls whose latency is measured (per point, per call draw). Default 1. */
     public double latencySamplePercent() {
         return get(Setting.METRICS_LATENCY_SAMPLE);

@@ -93,6 +93,16 @@ class SettingsTest {
     }
 
     @Test
+    void identifyIsInTheBackgroundUnlessFirstCallIsAskedFor() {
+        assertTrue(Settings.load(null, null, null, warnings).identifyInBackground());
+        assertTrue(Settings.load("identify=background", null, null, warnings).identifyInBackground());
+        assertFalse(Settings.load(null, null, env("FAST_LLM_IDENTIFY", "First-Call"), warnings).identifyInBackground());
+        // malformed: one warning, and the default
+        assertTrue(Settings.load("identify=later", null, null, warnings).identifyInBackground());
+        assertEquals(1, warnings.messages.size(), warnings.messages.toString());
+    }
+
+    @Test
     void envAndPropertyNames() {
         assertEquals("FAST_LLM_GATEWAY_RATE_LIMITER", Settings.envName("gateway.rate-limiter"));
         assertEquals("FAST_LLM_LANGCHAIN4J_TOKENS", Settings.envName("langchain4j.tokens"));
