@@ -6,8 +6,9 @@ import java.util.function.BiConsumer;
 import java.util.function.LongSupplier;
 
 /**
- * A bounded pool of keep-alive connections with no lock: the semantics of the gateway's
- * {@code ConnectionPool}, call for call, on the layout of HikariCP's {@code ConcurrentBag}.
+ * A bounded pool of keep-alive connections whose acquire and release of an idle connection take no lock: the
+ * semantics of the gateway's {@code ConnectionPool}, call for call, on the layout of HikariCP's
+ * {@code ConcurrentBag}. Requests that find nothing wait in a FIFO queue with its own lock ({@link Waiters}).
  *
  * <p>Semantics (the original's): {@link #acquire} hands out a usable idle connection, most recently
  * released first; else opens one while leased + connecting &lt; max; else queues the request FIFO, up to
@@ -17,7 +18,7 @@ import java.util.function.LongSupplier;
  * waiter. A connection that arrives for a requester that gave up goes back to the pool; a failed connect
  * fails its requester and lets the next waiter try. {@link Connector#isUsable} is checked on every reuse,
  * so a connection the peer closed is never handed out. Futures are completed on the calling thread with
- * no lock held (there is none), so a continuation never runs inside the pool's bookkeeping.
+ * no lock held, so a continuation never runs inside the pool's bookkeeping.
  *
  * <p>How: each connection has an entry with a state word; taking an idle one is a compare-and-set on that
  * word, and each thread first looks at the entries it released itself ({@link ThreadStack}), so the
@@ -26,7 +27,10 @@ import java.util.function.LongSupplier;
  * Which connections exist, and the limit on them, are {@link PoolSlots}'s job. A request that finds
  * nothing queues, then looks again; a release that parks a connection looks at the queue after its store:
  * one of the two always sees the other, so no connection stays idle while a request waits. While anyone
- * waits, new requests queue behind them.
+ * waits, new requests queue behind them. A request finding the queue full first serves what can be served,
+ * and is refused only when nothing could be: the original, under one lock, never shows a full queue beside a
+ * free connection. A thread whose stack slots are all held by live threads ({@link ThreadStacks}) has no
+ * stack and uses the shared entries only; with one thread "most recently used first" stays exact.
  *
  * <p>Differences from the original, all under concurrency only: "most recently used" is per thread first;
  * {@link #stats()} reads its counts one by one; connections are closed in creation order by
@@ -36,6 +40,9 @@ import java.util.function.LongSupplier;
  * @param <C> the connection type
  */
 public final class FastPool<C> implements AutoCloseable {
+    /** A pool's per-thread stacks: 256 slots (1 KB), eight probed per thread. */
+    private static final int STACK_SLOT_BITS = 8;
+
     private final String name;
     private final Connector<C> connector;
     private final Refusals refusals;
@@ -44,7 +51,7 @@ public final class FastPool<C> implements AutoCloseable {
     private final long idleTimeoutNanos;
     private final LongSupplier nanoClock;
 
-    private final Stacks stacks;
+    private final ThreadStacks stacks;
     private final PoolSlots<C> slots;
     private final Waiters<C> waiters = new Waiters<>();
     private volatile boolean closed;
@@ -61,6 +68,12 @@ public final class FastPool<C> implements AutoCloseable {
      */
     public FastPool(String name, Connector<C> connector, int maxConnections, int maxPending,
                     long idleTimeoutNanos, LongSupplier nanoClock, Refusals refusals) {
+        this(name, connector, maxConnections, maxPending, idleTimeoutNanos, nanoClock, refusals, STACK_SLOT_BITS);
+    }
+
+    /** @param stackSlotBits log2 of the per-thread stack slots (tests use few, to see threads with none) */
+    FastPool(String name, Connector<C> connector, int maxConnections, int maxPending, long idleTimeoutNanos,
+             LongSupplier nanoClock, Refusals refusals, int stackSlotBits) {
         if (maxConnections <= 0 || maxPending < 0 || idleTimeoutNanos <= 0) {
             throw new IllegalArgumentException("maxConnections > 0, maxPending >= 0, idleTimeout > 0 required");
         }
@@ -71,7 +84,7 @@ public final class FastPool<C> implements AutoCloseable {
         this.idleTimeoutNanos = idleTimeoutNanos;
         this.nanoClock = Objects.requireNonNull(nanoClock);
         this.refusals = Objects.requireNonNull(refusals);
-        this.stacks = new Stacks(maxConnections);
+        this.stacks = new ThreadStacks(stackSlotBits, maxConnections);
         this.slots = new PoolSlots<>(connector, maxConnections);
     }
 
@@ -90,12 +103,14 @@ public final class FastPool<C> implements AutoCloseable {
         }
         if (waiters.quiet()) {
             ThreadStack local = stacks.get();
-            PoolEntry<C> e = claimOwn(local);
+            PoolEntry<C> e = local == null ? null : claimOwn(local);
             if (e == null) {
                 e = claimShared();
             }
             if (e != null) {
-                local.lastLeased = e;
+                if (local != null) {
+                    local.lastLeased = e;
+                }
                 return e.reuse;
             }
             if (slots.reserve()) {
@@ -248,7 +263,9 @@ public final class FastPool<C> implements AutoCloseable {
             return;
         }
         e.idleSince = nanoClock.getAsLong();
-        local.push(e);
+        if (local != null) {
+            local.push(e);
+        }
         e.set(PoolEntry.IDLE);
         afterPutBack();
     }
@@ -268,18 +285,33 @@ public final class FastPool<C> implements AutoCloseable {
     private void afterPutBack() {
         if (closed) {
             closeIdle();
-        } else if (!waiters.isEmpty()) {
+        } else if (!waiters.quiet()) {
             drain();
         }
     }
 
     private CompletableFuture<C> await() {
-        if (!waiters.reserve(maxPending)) {
+        CompletableFuture<C> waiter = new CompletableFuture<>();
+        for (;;) {
+            if (waiters.offer(waiter, maxPending)) {
+                break;
+            }
+            // Full. A request that looked for something free, found nothing and joined may not have served
+            // itself yet from what a release freed meanwhile (the release looked at the queue before it
+            // joined): serve such requests, which makes room, then try again. Refuse once nothing is served.
+            if (drain() > 0 || (maxPending > 0 && waiters.quiet())) {
+                continue;
+            }
+            if (waiters.offer(waiter, maxPending)) {
+                break;
+            }
+            CompletableFuture<C> free = maxPending == 0 ? takeFree() : null;
+            if (free != null) {
+                return free;
+            }
             return CompletableFuture.failedFuture(refusals.exhausted("pool " + name + " has " + maxConnections
                     + " connections in use and " + maxPending + " requests waiting"));
         }
-        CompletableFuture<C> waiter = new CompletableFuture<>();
-        waiters.add(waiter);
         if (closed) {
             waiters.failAll(refusals.closed(closedMessage()));
         } else {
@@ -289,27 +321,60 @@ public final class FastPool<C> implements AutoCloseable {
     }
 
     /**
-     * Serves waiters while something can serve them: an idle connection, or room to open one. Called after
-     * anything that may free a connection or a slot, and by a request right after it queued.
+     * With no wait queue at all ({@code maxPending} 0), a request that found nothing free on its way in takes
+     * what a release freed since, rather than being refused for a queue it could never join.
+     *
+     * @return the lease, or null when nothing is free (the refusal stands)
      */
-    private void drain() {
-        while (!closed && !waiters.isEmpty()) {
-            PoolEntry<C> e = claimShared();
-            if (e != null) {
-                if (!giveToWaiter(e)) {
-                    e.set(PoolEntry.IDLE); // nobody left: park it again and look once more
-                }
-            } else if (slots.reserve()) {
-                CompletableFuture<C> w = waiters.pollLive();
+    private CompletableFuture<C> takeFree() {
+        PoolEntry<C> e = claimShared();
+        if (e != null) {
+            return e.reuse;
+        }
+        if (slots.reserve()) {
+            CompletableFuture<C> target = new CompletableFuture<>();
+            connect(target);
+            return target;
+        }
+        return null;
+    }
+
+    /**
+     * Serves waiters while something can serve them: an idle connection, or room to open one. Called after
+     * anything that may free a connection or a slot, and by a request right after it queued. What serves the
+     * first waiter is taken while the queue is held still, so no call can see that waiter still queued once
+     * it is taken (another request would be refused for a queue that is in fact being served); the future is
+     * completed after.
+     *
+     * @return how many waiters were served
+     */
+    private int drain() {
+        int served = 0;
+        while (!closed && !waiters.quiet()) {
+            CompletableFuture<C> w;
+            PoolEntry<C> e;
+            waiters.lock();
+            try {
+                w = waiters.firstLive();
                 if (w == null) {
-                    slots.unreserve();
-                } else {
-                    connect(w);
+                    break;
                 }
-            } else {
-                return;
+                e = claimShared();
+                if (e == null && !slots.reserve()) {
+                    break;
+                }
+                waiters.removeFirst();
+            } finally {
+                waiters.unlock();
+            }
+            served++;
+            if (e == null) {
+                connect(w);
+            } else if (!w.complete(e.connection)) {
+                handOff(e, null); // it gave up meanwhile: the next waiter, or idle
             }
         }
+        return served;
     }
 
     // ---- opening and closing -------------------------------------------------------------------
@@ -361,7 +426,7 @@ public final class FastPool<C> implements AutoCloseable {
     /** The entry of {@code connection} if this pool has it leased out, else null. */
     private PoolEntry<C> leasedEntryOrNull(ThreadStack local, Object connection) {
         @SuppressWarnings("unchecked")
-        PoolEntry<C> e = (PoolEntry<C>) local.lastLeased;
+        PoolEntry<C> e = local == null ? null : (PoolEntry<C>) local.lastLeased;
         if (e == null || e.connection != connection || e.state() != PoolEntry.LEASED) {
             e = slots.table().find(connection);
             if (e == null || e.state() != PoolEntry.LEASED) {
@@ -381,19 +446,5 @@ public final class FastPool<C> implements AutoCloseable {
 
     private String closedMessage() {
         return "pool " + name + " is closed";
-    }
-
-    /** Per-thread stacks of this pool, created on a thread's first use. */
-    private static final class Stacks extends ThreadLocal<ThreadStack> {
-        private final int capacity;
-
-        Stacks(int capacity) {
-            this.capacity = capacity;
-        }
-
-        @Override
-        protected ThreadStack initialValue() {
-            return new ThreadStack(capacity);
-        }
     }
 }

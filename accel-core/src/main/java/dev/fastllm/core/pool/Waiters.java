@@ -1,102 +1,137 @@
 package dev.fastllm.core.pool;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The FIFO queue of requests waiting for a connection, with its length in one word so that the pool's hot
- * path can tell "nobody waits" from one read of a line that only changes when requests start or stop
- * waiting. The length counts requests that gave up until they are polled or purged, as the gateway pool's
- * queue does: the pending limit is checked against that count, and those that gave up are purged only when
- * it is reached.
+ * The FIFO queue of requests waiting for a connection, used only when every connection is taken. Joining
+ * with the pending limit checked, and leaving, are each one step under this queue's own lock, so the length
+ * the limit is checked against is always the queue's (a lock-free queue with a separate length word showed
+ * the twin refusing a request while the original, with one lock, would have queued it: a request counted
+ * before it had joined, or after it had been taken out, made a full queue of one that was not, see
+ * {@code PoolLincheckTest}). The pool's hot path never takes this lock: it reads {@link #quiet()}, one
+ * volatile word that only changes when requests start or stop waiting. Futures are completed by the caller,
+ * outside the lock.
+ *
+ * <p>The length counts requests that gave up until they are polled or purged, as the gateway pool's queue
+ * does: the pending limit is checked against that count, and those that gave up are purged only when it is
+ * reached.
  */
 final class Waiters<C> {
-    private static final VarHandle QUEUED;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final ArrayDeque<CompletableFuture<C>> queue = new ArrayDeque<>();
+    /** The queue's length, written under the lock, read without it. */
+    private volatile int size;
 
-    static {
-        try {
-            QUEUED = MethodHandles.lookup().findVarHandle(Waiters.class, "queued", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
-    private final ConcurrentLinkedQueue<CompletableFuture<C>> queue = new ConcurrentLinkedQueue<>();
-    /** Places taken in the queue: entries in it, plus those about to be added. */
-    private volatile int queued;
-
-    /** True when no request waits or is about to. */
+    /** True when no request waits. */
     boolean quiet() {
-        return queued == 0;
-    }
-
-    boolean isEmpty() {
-        return queue.isEmpty();
+        return size == 0;
     }
 
     /**
-     * Takes a place for a new waiter, unless {@code limit} places are taken by requests still waiting
-     * (those that gave up are purged first). Follow a true answer with {@link #add}.
+     * Joins {@code waiter} at the end of the queue unless {@code limit} requests are in it (those that gave up
+     * are purged first, as the original does when its queue is full).
+     *
+     * @return false when the queue is full
      */
-    boolean reserve(int limit) {
-        for (;;) {
-            int q = queued;
-            if (q >= limit) {
-                if (purgeDone() == 0 && queued >= limit) {
+    boolean offer(CompletableFuture<C> waiter, int limit) {
+        lock.lock();
+        try {
+            if (queue.size() >= limit) {
+                queue.removeIf(CompletableFuture::isDone);
+                if (queue.size() >= limit) {
+                    size = queue.size();
                     return false;
                 }
-            } else if (QUEUED.compareAndSet(this, q, q + 1)) {
-                return true;
             }
+            queue.addLast(waiter);
+            size = queue.size();
+            return true;
+        } finally {
+            lock.unlock();
         }
-    }
-
-    void add(CompletableFuture<C> waiter) {
-        queue.add(waiter);
     }
 
     /** The longest-waiting request that has not given up, removed from the queue; null if none. */
     CompletableFuture<C> pollLive() {
-        CompletableFuture<C> w;
-        while ((w = queue.poll()) != null) {
-            QUEUED.getAndAdd(this, -1);
-            if (!w.isDone()) {
-                return w;
-            }
+        if (size == 0) {
+            return null;
         }
-        return null;
+        lock.lock();
+        try {
+            CompletableFuture<C> w;
+            while ((w = queue.pollFirst()) != null) {
+                if (!w.isDone()) {
+                    return w;
+                }
+            }
+            return null;
+        } finally {
+            size = queue.size();
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Holds the queue still while the caller looks for something to serve its first request with, so that no
+     * other call sees the request waiting once that something is taken ({@link #firstLive}, {@link #removeFirst}).
+     */
+    void lock() {
+        lock.lock();
+    }
+
+    void unlock() {
+        lock.unlock();
+    }
+
+    /** Under {@link #lock}: the longest-waiting request that has not given up (those that have are dropped). */
+    CompletableFuture<C> firstLive() {
+        CompletableFuture<C> w;
+        while ((w = queue.peekFirst()) != null && w.isDone()) {
+            queue.pollFirst();
+        }
+        size = queue.size();
+        return w;
+    }
+
+    /** Under {@link #lock}: takes the request {@link #firstLive} answered out of the queue. */
+    void removeFirst() {
+        queue.pollFirst();
+        size = queue.size();
     }
 
     /** Requests waiting that have not given up. */
     int live() {
-        int n = 0;
-        for (CompletableFuture<C> w : queue) {
-            if (!w.isDone()) {
-                n++;
+        lock.lock();
+        try {
+            int n = 0;
+            for (CompletableFuture<C> w : queue) {
+                if (!w.isDone()) {
+                    n++;
+                }
             }
+            return n;
+        } finally {
+            lock.unlock();
         }
-        return n;
     }
 
-    /** Fails every queued request with {@code error}. */
+    /** Fails every queued request with {@code error} (outside the lock). */
     void failAll(RuntimeException error) {
-        CompletableFuture<C> w;
-        while ((w = queue.poll()) != null) {
-            QUEUED.getAndAdd(this, -1);
+        List<CompletableFuture<C>> failed;
+        lock.lock();
+        try {
+            failed = new ArrayList<>(queue);
+            queue.clear();
+            size = 0;
+        } finally {
+            lock.unlock();
+        }
+        for (CompletableFuture<C> w : failed) {
             w.completeExceptionally(error);
         }
-    }
-
-    private int purgeDone() {
-        int removed = 0;
-        for (CompletableFuture<C> w : queue) {
-            if (w.isDone() && queue.remove(w)) {
-                QUEUED.getAndAdd(this, -1);
-                removed++;
-            }
-        }
-        return removed;
     }
 }

@@ -153,6 +153,12 @@ public class LimiterBenchmark {
     }
 
     @Benchmark
+    @Threads(1)
+    public boolean tenThousandKeysRandom1Thread(TenThousandKeys s, Caller c) {
+        return s.acquireAndRelease(s.keys[c.nextRandom(s.keys.length)], c.clock(s), c.holder);
+    }
+
+    @Benchmark
     @Threads(8)
     public boolean oneHotKey8Threads(OneHotKey s, Caller c) {
         return s.acquireAndRelease("sk-hot", c.clock(s), c.holder);
