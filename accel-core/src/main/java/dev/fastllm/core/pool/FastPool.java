@@ -29,8 +29,7 @@ import java.util.function.LongSupplier;
  * one of the two always sees the other, so no connection stays idle while a request waits. While anyone
  * waits, new requests queue behind them. A request finding the queue full first serves what can be served,
  * and is refused only when nothing could be: the original, under one lock, never shows a full queue beside a
- * free connection. A thread whose stack slots are all held by live threads ({@link ThreadStacks}) has no
- * stack and uses the shared entries only; with one thread "most recently used first" stays exact.
+ * free connection.
  *
  * <p>Differences from the original, all under concurrency only: "most recently used" is per thread first;
  * {@link #stats()} reads its counts one by one; connections are closed in creation order by
@@ -40,9 +39,6 @@ import java.util.function.LongSupplier;
  * @param <C> the connection type
  */
 public final class FastPool<C> implements AutoCloseable {
-    /** A pool's per-thread stacks: 256 slots (1 KB), eight probed per thread. */
-    private static final int STACK_SLOT_BITS = 8;
-
     private final String name;
     private final Connector<C> connector;
     private final Refusals refusals;
@@ -51,7 +47,7 @@ public final class FastPool<C> implements AutoCloseable {
     private final long idleTimeoutNanos;
     private final LongSupplier nanoClock;
 
-    private final ThreadStacks stacks;
+    private final Stacks stacks;
     private final PoolSlots<C> slots;
     private final Waiters<C> waiters = new Waiters<>();
     private volatile boolean closed;
@@ -68,12 +64,6 @@ public final class FastPool<C> implements AutoCloseable {
      */
     public FastPool(String name, Connector<C> connector, int maxConnections, int maxPending,
                     long idleTimeoutNanos, LongSupplier nanoClock, Refusals refusals) {
-        this(name, connector, maxConnections, maxPending, idleTimeoutNanos, nanoClock, refusals, STACK_SLOT_BITS);
-    }
-
-    /** @param stackSlotBits log2 of the per-thread stack slots (tests use few, to see threads with none) */
-    FastPool(String name, Connector<C> connector, int maxConnections, int maxPending, long idleTimeoutNanos,
-             LongSupplier nanoClock, Refusals refusals, int stackSlotBits) {
         if (maxConnections <= 0 || maxPending < 0 || idleTimeoutNanos <= 0) {
             throw new IllegalArgumentException("maxConnections > 0, maxPending >= 0, idleTimeout > 0 required");
         }
@@ -84,7 +74,7 @@ public final class FastPool<C> implements AutoCloseable {
         this.idleTimeoutNanos = idleTimeoutNanos;
         this.nanoClock = Objects.requireNonNull(nanoClock);
         this.refusals = Objects.requireNonNull(refusals);
-        this.stacks = new ThreadStacks(stackSlotBits, maxConnections);
+        this.stacks = new Stacks(maxConnections);
         this.slots = new PoolSlots<>(connector, maxConnections);
     }
 
@@ -103,14 +93,12 @@ public final class FastPool<C> implements AutoCloseable {
         }
         if (waiters.quiet()) {
             ThreadStack local = stacks.get();
-            PoolEntry<C> e = local == null ? null : claimOwn(local);
+            PoolEntry<C> e = claimOwn(local);
             if (e == null) {
                 e = claimShared();
             }
             if (e != null) {
-                if (local != null) {
-                    local.lastLeased = e;
-                }
+                local.lastLeased = e;
                 return e.reuse;
             }
             if (slots.reserve()) {
@@ -263,9 +251,7 @@ public final class FastPool<C> implements AutoCloseable {
             return;
         }
         e.idleSince = nanoClock.getAsLong();
-        if (local != null) {
-            local.push(e);
-        }
+        local.push(e);
         e.set(PoolEntry.IDLE);
         afterPutBack();
     }
@@ -292,25 +278,18 @@ public final class FastPool<C> implements AutoCloseable {
 
     private CompletableFuture<C> await() {
         CompletableFuture<C> waiter = new CompletableFuture<>();
-        for (;;) {
-            if (waiters.offer(waiter, maxPending)) {
-                break;
-            }
+        boolean joined = waiters.offer(waiter, maxPending);
+        while (!joined) {
             // Full. A request that looked for something free, found nothing and joined may not have served
             // itself yet from what a release freed meanwhile (the release looked at the queue before it
-            // joined): serve such requests, which makes room, then try again. Refuse once nothing is served.
-            if (drain() > 0 || (maxPending > 0 && waiters.quiet())) {
-                continue;
+            // joined): serve such requests, which makes room, then look again. Refuse when the queue is still
+            // full after a drain that served nobody.
+            int served = drain();
+            joined = waiters.offer(waiter, maxPending);
+            if (!joined && served == 0) {
+                return CompletableFuture.failedFuture(refusals.exhausted("pool " + name + " has " + maxConnections
+                        + " connections in use and " + maxPending + " requests waiting"));
             }
-            if (waiters.offer(waiter, maxPending)) {
-                break;
-            }
-            CompletableFuture<C> free = maxPending == 0 ? takeFree() : null;
-            if (free != null) {
-                return free;
-            }
-            return CompletableFuture.failedFuture(refusals.exhausted("pool " + name + " has " + maxConnections
-                    + " connections in use and " + maxPending + " requests waiting"));
         }
         if (closed) {
             waiters.failAll(refusals.closed(closedMessage()));
@@ -318,25 +297,6 @@ public final class FastPool<C> implements AutoCloseable {
             drain();
         }
         return waiter;
-    }
-
-    /**
-     * With no wait queue at all ({@code maxPending} 0), a request that found nothing free on its way in takes
-     * what a release freed since, rather than being refused for a queue it could never join.
-     *
-     * @return the lease, or null when nothing is free (the refusal stands)
-     */
-    private CompletableFuture<C> takeFree() {
-        PoolEntry<C> e = claimShared();
-        if (e != null) {
-            return e.reuse;
-        }
-        if (slots.reserve()) {
-            CompletableFuture<C> target = new CompletableFuture<>();
-            connect(target);
-            return target;
-        }
-        return null;
     }
 
     /**
@@ -371,7 +331,7 @@ public final class FastPool<C> implements AutoCloseable {
             if (e == null) {
                 connect(w);
             } else if (!w.complete(e.connection)) {
-                handOff(e, null); // it gave up meanwhile: the next waiter, or idle
+                handOff(e, stacks.get()); // it gave up meanwhile: the next waiter, or idle
             }
         }
         return served;
@@ -426,7 +386,7 @@ public final class FastPool<C> implements AutoCloseable {
     /** The entry of {@code connection} if this pool has it leased out, else null. */
     private PoolEntry<C> leasedEntryOrNull(ThreadStack local, Object connection) {
         @SuppressWarnings("unchecked")
-        PoolEntry<C> e = local == null ? null : (PoolEntry<C>) local.lastLeased;
+        PoolEntry<C> e = (PoolEntry<C>) local.lastLeased;
         if (e == null || e.connection != connection || e.state() != PoolEntry.LEASED) {
             e = slots.table().find(connection);
             if (e == null || e.state() != PoolEntry.LEASED) {
@@ -446,5 +406,19 @@ public final class FastPool<C> implements AutoCloseable {
 
     private String closedMessage() {
         return "pool " + name + " is closed";
+    }
+
+    /** Per-thread stacks of this pool, created on a thread's first use. */
+    private static final class Stacks extends ThreadLocal<ThreadStack> {
+        private final int capacity;
+
+        Stacks(int capacity) {
+            this.capacity = capacity;
+        }
+
+        @Override
+        protected ThreadStack initialValue() {
+            return new ThreadStack(capacity);
+        }
     }
 }

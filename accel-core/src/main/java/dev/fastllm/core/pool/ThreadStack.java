@@ -1,7 +1,5 @@
 package dev.fastllm.core.pool;
 
-import java.lang.ref.WeakReference;
-
 /**
  * One thread's most recently released entries of one pool, newest on top, and the entry it leased last.
  * A thread takes back what it released before looking at the shared entries (the thread affinity of
@@ -11,24 +9,13 @@ import java.lang.ref.WeakReference;
  * release order, so "most recently used first" is exact.
  */
 final class ThreadStack {
-    /** The id of the thread this stack belongs to ({@link ThreadStacks}). */
-    final long ownerId;
-    private final WeakReference<Thread> owner;
     private Object[] items;
     private int size;
     /** The entry this thread leased last: release usually finds its entry here without a lookup. */
     PoolEntry<?> lastLeased;
 
-    ThreadStack(int capacity, long ownerId, WeakReference<Thread> owner) {
+    ThreadStack(int capacity) {
         this.items = new Object[Math.max(1, capacity)];
-        this.ownerId = ownerId;
-        this.owner = owner;
-    }
-
-    /** True once the owning thread has ended: its slot may go to another thread. */
-    boolean ownerEnded() {
-        Thread t = owner.get();
-        return t == null || !t.isAlive();
     }
 
     Object pop() {

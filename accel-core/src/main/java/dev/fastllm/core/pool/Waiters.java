@@ -62,15 +62,12 @@ final class Waiters<C> {
         }
         lock.lock();
         try {
-            CompletableFuture<C> w;
-            while ((w = queue.pollFirst()) != null) {
-                if (!w.isDone()) {
-                    return w;
-                }
+            CompletableFuture<C> w = firstLive();
+            if (w != null) {
+                removeFirst();
             }
-            return null;
+            return w;
         } finally {
-            size = queue.size();
             lock.unlock();
         }
     }
