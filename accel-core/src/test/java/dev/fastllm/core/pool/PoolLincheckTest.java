@@ -44,7 +44,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *
  * <p>It found two refusals the original never makes (a request refused while the only one queued was being
  * served by a connection just freed), fixed by joining the queue and serving its head under the queue's
- * lock ({@link Waiters}). Stress runs 40 iterations (about 2 minutes here): at 10, a pool that refuses a
+ * lock ({@link Waiters}). Stress runs 40 iterations (the whole test about 35 s here): at 10, a pool that refuses a
  * request without first serving what a full queue's waiters could be served with went unnoticed; at 40 the
  * stress run finds it.
  */
