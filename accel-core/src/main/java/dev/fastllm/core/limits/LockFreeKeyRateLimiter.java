@@ -2,6 +2,7 @@ package dev.fastllm.core.limits;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.ThreadLocalRandom;
 
 import static dev.fastllm.core.limits.WindowWord.ABSENT;
 import static dev.fastllm.core.limits.WindowWord.DEAD;
@@ -89,6 +90,7 @@ public final class LockFreeKeyRateLimiter {
         long reserve = Math.max(0, reservedTokens);
         int hash = key.hashCode();
         WindowTable t = tables.current();
+        int lost = 0;
         while (true) {
             int i = onlyIfLive ? t.find(key, hash) : t.findOrClaim(key, hash);
             if (i == WindowTable.NOT_FOUND) {
@@ -131,7 +133,7 @@ public final class LockFreeKeyRateLimiter {
                         into.nextTokens, into.nextInFlight)) {
                     return into;
                 }
-                Thread.onSpinWait(); // a contended wide key: let the winner's line settle before the retry
+                backoff(++lost);
                 continue;
             }
             boolean absent = w == ABSENT || w == DEAD;
@@ -165,6 +167,7 @@ public final class LockFreeKeyRateLimiter {
                 }
                 return into;
             }
+            backoff(++lost);
         }
     }
 
@@ -239,6 +242,7 @@ public final class LockFreeKeyRateLimiter {
     public boolean release(String key) {
         int hash = key.hashCode();
         WindowTable t = tables.current();
+        int lost = 0;
         while (true) {
             int i = t.find(key, hash);
             if (i == WindowTable.NOT_FOUND) {
@@ -271,7 +275,7 @@ public final class LockFreeKeyRateLimiter {
                 if (updateWide(t, c, s, v, s.anchored, s.start, s.requests(v), s.tokens(v), inFlight - 1)) {
                     return true;
                 }
-                Thread.onSpinWait();
+                backoff(++lost);
                 continue;
             }
             if (w == ABSENT || w == DEAD || WindowWord.inFlight(w) == 0) {
@@ -280,6 +284,7 @@ public final class LockFreeKeyRateLimiter {
             if (t.casWord(i, w, w - ONE_IN_FLIGHT)) {
                 return true;
             }
+            backoff(++lost);
         }
     }
 
@@ -424,6 +429,27 @@ public final class LockFreeKeyRateLimiter {
                 TRACKED.getAndAdd(this, -1L);
                 return 1;
             }
+        }
+    }
+
+    // ---------------------------------------------------------------- contention
+
+    /** Spin-wait hints after the first lost compare-and-set of a call: up to 2^5. */
+    private static final int BACKOFF_FIRST_SHIFT = 5;
+    /** At most 2^8 spin-wait hints between two attempts. */
+    private static final int BACKOFF_MAX_SHIFT = 8;
+
+    /**
+     * Waits after a call's {@code lost}-th lost compare-and-set on one key's state, for a random number of
+     * spin-wait hints whose bound doubles with every loss. Cores that update one hot key then stop taking its
+     * cache line from each other on every call, and a winner runs a few calls on a warm line; a key nobody
+     * else updates never gets here. (Measured on the hot-key benchmark: fewer lost updates and a shorter pair
+     * under contention; see the README's limiter figures.)
+     */
+    private static void backoff(int lost) {
+        int bound = 1 << Math.min(BACKOFF_FIRST_SHIFT + lost - 1, BACKOFF_MAX_SHIFT);
+        for (int n = ThreadLocalRandom.current().nextInt(bound) + 1; n > 0; n--) {
+            Thread.onSpinWait();
         }
     }
 
