@@ -1,0 +1,142 @@
+package dev.fastllm.bench.floors;
+
+import dev.fastllm.bench.limits.LimiterBenchmark;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Threads;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What any implementation of a measured point pays on this machine, whatever its design: the parts of the
+ * limiter, pool and router benchmarks that neither the original nor the twin can leave out. Run beside those
+ * benchmarks, they say how far a ratio could go at all: if a case's floor is {@code F} ns and the original
+ * takes {@code O} ns, no twin reaches more than {@code O / F} there.
+ *
+ * <ul>
+ * <li>{@link #nanoTime1Thread}, {@link #nanoTime8Threads}: one {@code System.nanoTime()}. Both pools read it
+ * on every release (a connection's idle age is measured from its release), so it is part of each pool
+ * pair.</li>
+ * <li>{@link #twoWallClockReads1Thread}: two {@code System.currentTimeMillis()}, the router benchmark's clock
+ * per pick and end (the gateway reads it per call and passes it in).</li>
+ * <li>{@link #oneWordTwoUpdates8Threads}: two compare-and-set updates of one shared word per call by 8 threads,
+ * the least a limiter that answers every call exactly does on one hot key (one update admits, one
+ * releases; a count that every answer reports cannot be split).</li>
+ * <li>{@link #millionKeysHash8Threads}: a key drawn at random from the limiter benchmark's 1 000 000 keys
+ * and its hash read, as in {@code LimiterBenchmark.millionKeys8Threads} before either limiter touches its
+ * own memory: the key array's slot and the string's header are cache misses for every design.</li>
+ * <li>{@link #tenThousandKeysHash1Thread}: the same over the 10 000 keys walked in order.</li>
+ * </ul>
+ *
+ * The machine this was measured on has 2 cores: 8 threads measure oversubscription, as in the benchmarks
+ * these floors belong to.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+public class FloorBenchmark {
+
+    /** One shared word, alone on its cache lines. */
+    @State(Scope.Benchmark)
+    public static class SharedWord {
+        private static final VarHandle WORD;
+
+        static {
+            try {
+                WORD = MethodHandles.lookup().findVarHandle(SharedWord.class, "word", long.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        long p01, p02, p03, p04, p05, p06, p07, p08, p09, p10, p11, p12, p13, p14, p15;
+        volatile long word;
+        long q01, q02, q03, q04, q05, q06, q07, q08, q09, q10, q11, q12, q13, q14, q15;
+
+        long update(long delta) {
+            long w;
+            do {
+                w = word;
+            } while (!WORD.compareAndSet(this, w, w + delta));
+            return w;
+        }
+    }
+
+    @State(Scope.Benchmark)
+    public static class MillionKeys {
+        String[] keys;
+
+        @Setup
+        public void setup() {
+            keys = LimiterBenchmark.Limiter.keys(1_000_000);
+        }
+    }
+
+    @State(Scope.Benchmark)
+    public static class TenThousandKeys {
+        String[] keys;
+
+        @Setup
+        public void setup() {
+            keys = LimiterBenchmark.Limiter.keys(10_000);
+        }
+    }
+
+    /** A thread's key cursor and generator, as the limiter benchmark's callers keep them. */
+    @State(Scope.Thread)
+    public static class Caller {
+        int cursor;
+        long random = System.nanoTime() | 1;
+
+        int nextRandom(int bound) {
+            random ^= random << 13;
+            random ^= random >>> 7;
+            random ^= random << 17;
+            return (int) ((random >>> 33) % bound);
+        }
+    }
+
+    @Benchmark
+    @Threads(1)
+    public long nanoTime1Thread() {
+        return System.nanoTime();
+    }
+
+    @Benchmark
+    @Threads(8)
+    public long nanoTime8Threads() {
+        return System.nanoTime();
+    }
+
+    @Benchmark
+    @Threads(1)
+    public long twoWallClockReads1Thread() {
+        return System.currentTimeMillis() + System.currentTimeMillis();
+    }
+
+    @Benchmark
+    @Threads(8)
+    public long oneWordTwoUpdates8Threads(SharedWord s) {
+        return s.update(1) + s.update(-1);
+    }
+
+    @Benchmark
+    @Threads(8)
+    public int millionKeysHash8Threads(MillionKeys s, Caller c) {
+        return s.keys[c.nextRandom(s.keys.length)].hashCode();
+    }
+
+    @Benchmark
+    @Threads(1)
+    public int tenThousandKeysHash1Thread(TenThousandKeys s, Caller c) {
+        int i = c.cursor;
+        c.cursor = i + 1 == s.keys.length ? 0 : i + 1;
+        return s.keys[i].hashCode();
+    }
+}
