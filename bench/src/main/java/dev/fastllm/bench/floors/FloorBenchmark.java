@@ -33,8 +33,7 @@ import java.util.concurrent.TimeUnit;
  * and its hash read, as in {@code LimiterBenchmark.millionKeys8Threads} before either limiter touches its
  * own memory, then one atomic update of a word of the calling thread. The key array's slot and the
  * string's header are cache misses for every design, and every exact limiter makes at least one atomic
- * update per call: on x86 a full fence, so one call's misses cannot overlap the next call's (without it,
- * the processor overlaps the misses of successive iterations and the floor would read far lower).</li>
+ * update per call: on x86 a full fence, so one call's misses cannot overlap the next call's.</li>
  * <li>{@link #tenThousandKeysHash1Thread}: the same over the 10 000 keys walked in order.</li>
  * </ul>
  *
