@@ -90,32 +90,23 @@ public class FloorBenchmark {
         }
     }
 
-    /** A thread's key cursor and generator, as the limiter benchmark's callers keep them, and a word of its own. */
+    /** A word of the calling thread's own, for the one atomic update per call. */
     @State(Scope.Thread)
-    public static class Caller {
+    public static class OwnWord {
         private static final VarHandle OWN;
 
         static {
             try {
-                OWN = MethodHandles.lookup().findVarHandle(Caller.class, "own", long.class);
+                OWN = MethodHandles.lookup().findVarHandle(OwnWord.class, "own", long.class);
             } catch (ReflectiveOperationException e) {
                 throw new ExceptionInInitializerError(e);
             }
         }
 
-        int cursor;
-        long random = System.nanoTime() | 1;
         volatile long own;
 
         long update(int hash) {
             return (long) OWN.getAndAdd(this, (long) hash);
-        }
-
-        int nextRandom(int bound) {
-            random ^= random << 13;
-            random ^= random >>> 7;
-            random ^= random << 17;
-            return (int) ((random >>> 33) % bound);
         }
     }
 
@@ -145,15 +136,13 @@ public class FloorBenchmark {
 
     @Benchmark
     @Threads(8)
-    public long millionKeysHash8Threads(MillionKeys s, Caller c) {
-        return c.update(s.keys[c.nextRandom(s.keys.length)].hashCode());
+    public long millionKeysHash8Threads(MillionKeys s, LimiterBenchmark.Caller c, OwnWord w) {
+        return w.update(s.keys[c.nextRandom(s.keys.length)].hashCode());
     }
 
     @Benchmark
     @Threads(1)
-    public long tenThousandKeysHash1Thread(TenThousandKeys s, Caller c) {
-        int i = c.cursor;
-        c.cursor = i + 1 == s.keys.length ? 0 : i + 1;
-        return c.update(s.keys[i].hashCode());
+    public long tenThousandKeysHash1Thread(TenThousandKeys s, LimiterBenchmark.Caller c, OwnWord w) {
+        return w.update(s.keys[c.nextInOrder(s.keys.length)].hashCode());
     }
 }

@@ -154,7 +154,15 @@ public class LimiterBenchmark {
         }
         long random = System.nanoTime() | 1;
 
-        int nextRandom(int bound) {
+        /** The next of {@code length} keys in order, from the first again after the last. */
+        public int nextInOrder(int length) {
+            int i = cursor;
+            cursor = i + 1 == length ? 0 : i + 1;
+            return i;
+        }
+
+        /** A key index drawn at random (xorshift), below {@code bound}. */
+        public int nextRandom(int bound) {
             random ^= random << 13;
             random ^= random >>> 7;
             random ^= random << 17;
@@ -165,17 +173,13 @@ public class LimiterBenchmark {
     @Benchmark
     @Threads(1)
     public boolean tenThousandKeys1Thread(TenThousandKeys s, Caller c) {
-        int i = c.cursor;
-        c.cursor = i + 1 == s.keys.length ? 0 : i + 1;
-        return s.acquireAndRelease(s.keys[i], c.clock(s), c.holder);
+        return s.acquireAndRelease(s.keys[c.nextInOrder(s.keys.length)], c.clock(s), c.holder);
     }
 
     @Benchmark
     @Threads(1)
     public boolean sixtyFourKeys1Thread(SixtyFourKeys s, Caller c) {
-        int i = c.cursor;
-        c.cursor = i + 1 == s.keys.length ? 0 : i + 1;
-        return s.acquireAndRelease(s.keys[i], c.clock(s), c.holder);
+        return s.acquireAndRelease(s.keys[c.nextInOrder(s.keys.length)], c.clock(s), c.holder);
     }
 
     @Benchmark
