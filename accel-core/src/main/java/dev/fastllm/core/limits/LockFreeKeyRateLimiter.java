@@ -443,8 +443,8 @@ public final class LockFreeKeyRateLimiter {
      * Waits after a call's {@code lost}-th lost compare-and-set on one key's state, for a random number of
      * spin-wait hints whose bound doubles with every loss. Cores that update one hot key then stop taking its
      * cache line from each other on every call, and a winner runs a few calls on a warm line; a key nobody
-     * else updates never gets here. (Measured on the hot-key benchmark: fewer lost updates and a shorter pair
-     * under contention; see the README's limiter figures.)
+     * else updates never gets here. (Measured on the hot-key benchmark: fewer failed compare-and-sets and a
+     * shorter pair under contention; see the README's limiter figures.)
      */
     private static void backoff(int lost) {
         int bound = 1 << Math.min(BACKOFF_FIRST_SHIFT + lost - 1, BACKOFF_MAX_SHIFT);
