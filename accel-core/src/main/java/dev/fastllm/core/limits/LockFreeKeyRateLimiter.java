@@ -30,7 +30,7 @@ import static dev.fastllm.core.limits.WindowWord.UNREPRESENTABLE;
  * <p>Limits are the caller's, per call, non-negative; {@link Long#MAX_VALUE} / {@link Integer#MAX_VALUE}
  * mean unlimited.
  */
-public final class LockFreeKeyRateLimiter {
+public final class LockFreeKeyRateLimiter extends WindowTables {
 
     /** Length of a rate-limit window. */
     public static final long WINDOW_MILLIS = WindowRules.WINDOW_MILLIS;
@@ -50,7 +50,6 @@ public final class LockFreeKeyRateLimiter {
         }
     }
 
-    private final WindowTables tables;
     private volatile long tracked;
 
     public LockFreeKeyRateLimiter() {
@@ -59,7 +58,7 @@ public final class LockFreeKeyRateLimiter {
 
     /** @param expectedKeys keys to size the first table for (it grows beyond as needed) */
     public LockFreeKeyRateLimiter(int expectedKeys) {
-        tables = new WindowTables(WindowTable.capacityFor(expectedKeys));
+        super(WindowTable.capacityFor(expectedKeys));
     }
 
     /**
@@ -89,7 +88,7 @@ public final class LockFreeKeyRateLimiter {
                                   long nowMillis, LimitDecision into, boolean onlyIfLive) {
         long reserve = Math.max(0, reservedTokens);
         int hash = key.hashCode();
-        WindowTable t = tables.current();
+        WindowTable t = current();
         int lost = 0;
         while (true) {
             int i = onlyIfLive ? t.find(key, hash) : t.findOrClaim(key, hash);
@@ -97,19 +96,19 @@ public final class LockFreeKeyRateLimiter {
                 return null; // only when onlyIfLive: findOrClaim never answers NOT_FOUND
             }
             if (i < 0) {
-                t = tables.follow(t);
+                t = follow(t);
                 continue;
             }
             long w = t.word(i);
             if (WindowWord.isFrozenOrMoved(w)) {
-                t = tables.follow(t, i);
+                t = follow(t, i);
                 continue;
             }
             if (WindowWord.isWideRef(w)) {
                 int c = WindowWord.cell(w);
                 WideWindow s = t.cell(c);
                 if (s != null && s.frozen) {
-                    t = tables.follow(t, i);
+                    t = follow(t, i);
                     continue;
                 }
                 if (s == null) {
@@ -153,17 +152,17 @@ public final class LockFreeKeyRateLimiter {
             }
             long next = WindowWord.encode(true, into.nextStart, into.nextRequests, into.nextTokens,
                     into.nextInFlight, t.base, t.based);
-            if (next == UNREPRESENTABLE && tables.rebase(t, nowMillis, tracked)) {
-                t = tables.follow(t, i); // the slot goes to a table based nearer to now; try there
+            if (next == UNREPRESENTABLE && rebase(t, nowMillis, tracked)) {
+                t = follow(t, i); // the slot goes to a table based nearer to now; try there
                 continue;
             }
             if (next == UNREPRESENTABLE ? promote(t, i, w, into) : t.casWord(i, w, next)) {
                 if (absent) {
                     TRACKED.getAndAdd(this, 1L);
-                    tables.grow(t, nowMillis, tracked);
+                    grow(t, nowMillis, tracked);
                 }
                 if (nowMillis - t.base > WindowTables.REBASE_AFTER_MILLIS) {
-                    tables.rebase(t, nowMillis, tracked);
+                    rebase(t, nowMillis, tracked);
                 }
                 return into;
             }
@@ -182,26 +181,26 @@ public final class LockFreeKeyRateLimiter {
         long reserved = Math.max(0, reservedTokens);
         long actual = Math.max(0, actualTokens);
         int hash = key.hashCode();
-        WindowTable t = tables.current();
+        WindowTable t = current();
         while (true) {
             int i = t.find(key, hash);
             if (i == WindowTable.NOT_FOUND) {
                 return false;
             }
             if (i == WindowTable.GO_NEXT) {
-                t = tables.follow(t);
+                t = follow(t);
                 continue;
             }
             long w = t.word(i);
             if (WindowWord.isFrozenOrMoved(w)) {
-                t = tables.follow(t, i);
+                t = follow(t, i);
                 continue;
             }
             if (WindowWord.isWideRef(w)) {
                 int c = WindowWord.cell(w);
                 WideWindow s = t.cell(c);
                 if (s != null && s.frozen) {
-                    t = tables.follow(t, i);
+                    t = follow(t, i);
                     continue;
                 }
                 if (s == null) {
@@ -241,7 +240,7 @@ public final class LockFreeKeyRateLimiter {
      */
     public boolean release(String key) {
         int hash = key.hashCode();
-        WindowTable t = tables.current();
+        WindowTable t = current();
         int lost = 0;
         while (true) {
             int i = t.find(key, hash);
@@ -249,19 +248,19 @@ public final class LockFreeKeyRateLimiter {
                 return false;
             }
             if (i == WindowTable.GO_NEXT) {
-                t = tables.follow(t);
+                t = follow(t);
                 continue;
             }
             long w = t.word(i);
             if (WindowWord.isFrozenOrMoved(w)) {
-                t = tables.follow(t, i);
+                t = follow(t, i);
                 continue;
             }
             if (WindowWord.isWideRef(w)) {
                 int c = WindowWord.cell(w);
                 WideWindow s = t.cell(c);
                 if (s != null && s.frozen) {
-                    t = tables.follow(t, i);
+                    t = follow(t, i);
                     continue;
                 }
                 if (s == null) {
@@ -305,7 +304,7 @@ public final class LockFreeKeyRateLimiter {
     private LimitDecision look(String key, long rpm, long tpm, int maxParallel, long nowMillis, LimitDecision into,
                                boolean onlyIfLive) {
         int hash = key.hashCode();
-        WindowTable t = tables.current();
+        WindowTable t = current();
         while (true) {
             int i = t.find(key, hash);
             if (i == WindowTable.NOT_FOUND) {
@@ -316,18 +315,18 @@ public final class LockFreeKeyRateLimiter {
                 return into;
             }
             if (i == WindowTable.GO_NEXT) {
-                t = tables.follow(t);
+                t = follow(t);
                 continue;
             }
             long w = t.word(i);
             if (WindowWord.isFrozenOrMoved(w)) {
-                t = tables.follow(t, i);
+                t = follow(t, i);
                 continue;
             }
             if (WindowWord.isWideRef(w)) {
                 WideWindow s = t.cell(WindowWord.cell(w));
                 if (s != null && s.frozen) {
-                    t = tables.follow(t, i);
+                    t = follow(t, i);
                     continue;
                 }
                 if (s == null) {
@@ -368,7 +367,7 @@ public final class LockFreeKeyRateLimiter {
      */
     public int evictIdle(long nowMillis) {
         int removed = 0;
-        WindowTable t = tables.finishCopy();
+        WindowTable t = finishCopy();
         while (true) {
             boolean complete = true;
             for (int i = 0; i <= t.mask && complete; i++) {
@@ -382,9 +381,9 @@ public final class LockFreeKeyRateLimiter {
             if (complete) {
                 break;
             }
-            t = tables.finishCopy(); // a copy started under the scan: finish it and scan the new table too
+            t = finishCopy(); // a copy started under the scan: finish it and scan the new table too
         }
-        tables.shrinkIfSparse(tracked, nowMillis);
+        shrinkIfSparse(tracked, nowMillis);
         return removed;
     }
 

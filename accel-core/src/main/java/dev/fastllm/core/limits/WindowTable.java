@@ -65,6 +65,12 @@ final class WindowTable {
      */
     private final Object[][] keys;
     private final long[][] words;
+    /**
+     * The first chunks, reached without going through the chunk arrays: a table of up to 64 Ki slots (every
+     * table that holds up to tens of thousands of keys) finds a slot in one load less.
+     */
+    private final Object[] firstKeys;
+    private final long[] firstWords;
     final int mask;
     private final int shift;
     /** Compact starts are offsets from this instant. */
@@ -91,6 +97,8 @@ final class WindowTable {
         int chunkLength = Math.min(cap, 1 << SLOT_CHUNK_BITS);
         keys = new Object[cap / chunkLength][chunkLength];
         words = new long[cap / chunkLength][chunkLength];
+        firstKeys = keys[0];
+        firstWords = words[0];
         mask = cap - 1;
         shift = 32 - Integer.numberOfTrailingZeros(cap);
         this.base = base;
@@ -183,21 +191,29 @@ final class WindowTable {
 
     // ---------------------------------------------------------------- words and cells
 
+    private Object[] keyChunk(int i) {
+        return i <= SLOT_CHUNK_MASK ? firstKeys : keys[i >>> SLOT_CHUNK_BITS];
+    }
+
+    private long[] wordChunk(int i) {
+        return i <= SLOT_CHUNK_MASK ? firstWords : words[i >>> SLOT_CHUNK_BITS];
+    }
+
     private Object key(int i) {
-        return KEYS.getAcquire(keys[i >>> SLOT_CHUNK_BITS], i & SLOT_CHUNK_MASK);
+        return KEYS.getAcquire(keyChunk(i), i & SLOT_CHUNK_MASK);
     }
 
     /** Claims free slot {@code i} for {@code key} (or seals it). */
     private boolean casKey(int i, Object key) {
-        return KEYS.compareAndSet(keys[i >>> SLOT_CHUNK_BITS], i & SLOT_CHUNK_MASK, null, key);
+        return KEYS.compareAndSet(keyChunk(i), i & SLOT_CHUNK_MASK, null, key);
     }
 
     long word(int i) {
-        return (long) WORDS.getVolatile(words[i >>> SLOT_CHUNK_BITS], i & SLOT_CHUNK_MASK);
+        return (long) WORDS.getVolatile(wordChunk(i), i & SLOT_CHUNK_MASK);
     }
 
     boolean casWord(int i, long expected, long update) {
-        return WORDS.compareAndSet(words[i >>> SLOT_CHUNK_BITS], i & SLOT_CHUNK_MASK, expected, update);
+        return WORDS.compareAndSet(wordChunk(i), i & SLOT_CHUNK_MASK, expected, update);
     }
 
     WideWindow cell(int index) {
