@@ -34,6 +34,10 @@ import java.util.concurrent.TimeUnit;
  * own memory, then one atomic update of a word of the calling thread. The key array's slot and the
  * string's header are cache misses for every design, and every exact limiter makes at least one atomic
  * update per call: on x86 a full fence, so one call's misses cannot overlap the next call's.</li>
+ * <li>{@link #millionKeysOneSlot8Threads}: as {@link #millionKeysHash8Threads}, but the atomic update goes to
+ * the word the hash selects in a table of 2^20 words (8 MB, 8 bytes a key): the least state a limiter
+ * keeps per key, touched once per call. It leaves out everything else a real design does (checking that
+ * the slot is the key's, a second word or line, the window's rules), so a real limiter costs more.</li>
  * <li>{@link #tenThousandKeysHash1Thread}: the same over the 10 000 keys walked in order.</li>
  * </ul>
  *
@@ -77,6 +81,19 @@ public class FloorBenchmark {
         @Setup
         public void setup() {
             keys = LimiterBenchmark.Limiter.keys(1_000_000);
+        }
+    }
+
+    /** One word per key of {@link MillionKeys}, selected by the key's hash. */
+    @State(Scope.Benchmark)
+    public static class MillionWords {
+        private static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
+        private static final int MASK = (1 << 20) - 1;
+
+        final long[] words = new long[MASK + 1];
+
+        long update(int hash) {
+            return (long) WORDS.getAndAdd(words, (hash * 0x9E3779B9) >>> 12 & MASK, 1L);
         }
     }
 
@@ -137,6 +154,12 @@ public class FloorBenchmark {
     @Benchmark
     @Threads(8)
     public long millionKeysHash8Threads(MillionKeys s, LimiterBenchmark.Caller c, OwnWord w) {
+        return w.update(s.keys[c.nextRandom(s.keys.length)].hashCode());
+    }
+
+    @Benchmark
+    @Threads(8)
+    public long millionKeysOneSlot8Threads(MillionKeys s, LimiterBenchmark.Caller c, MillionWords w) {
         return w.update(s.keys[c.nextRandom(s.keys.length)].hashCode());
     }
 
