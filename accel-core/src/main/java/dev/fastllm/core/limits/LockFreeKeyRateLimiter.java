@@ -39,6 +39,9 @@ public final class LockFreeKeyRateLimiter extends WindowTables {
     /** How far before the triggering clock reading a new table base is placed. */
     public static final long BASE_MARGIN_MILLIS = WindowTables.BASE_MARGIN_MILLIS;
 
+    /** A slot lookup still to be made (no lookup answers this). */
+    private static final int LOOK_UP = Integer.MIN_VALUE;
+
     private static final VarHandle TRACKED;
 
     static {
@@ -89,9 +92,56 @@ public final class LockFreeKeyRateLimiter extends WindowTables {
         long reserve = Math.max(0, reservedTokens);
         int hash = key.hashCode();
         WindowTable t = current();
-        int lost = 0;
+        int i = onlyIfLive ? t.find(key, hash) : t.findOrClaim(key, hash);
+        if (i >= 0) {
+            long w = t.word(i);
+            if (WindowWord.isCompact(w)) {
+                boolean anchored = WindowWord.anchored(w);
+                long start = WindowWord.start(w, t.base);
+                int inFlight = WindowWord.inFlight(w);
+                if (onlyIfLive && WindowRules.idle(anchored, start, inFlight, nowMillis)) {
+                    return null;
+                }
+                WindowRules.acquire(into, anchored, start, WindowWord.requests(w), WindowWord.tokens(w), inFlight,
+                        rpm, tpm, maxParallel, reserve, nowMillis);
+                if (!into.changed) {
+                    return into;
+                }
+                long next = WindowWord.encode(true, into.nextStart, into.nextRequests, into.nextTokens,
+                        into.nextInFlight, t.base, t.based);
+                if (next != UNREPRESENTABLE) {
+                    if (!t.casWord(i, w, next)) {
+                        return acquireAnyWindow(key, hash, rpm, tpm, maxParallel, reserve, nowMillis, into,
+                                onlyIfLive, t, i, 1);
+                    }
+                    if (nowMillis - t.base > WindowTables.REBASE_AFTER_MILLIS) {
+                        rebase(t, nowMillis, tracked);
+                    }
+                    return into;
+                }
+            }
+        }
+        return acquireAnyWindow(key, hash, rpm, tpm, maxParallel, reserve, nowMillis, into, onlyIfLive, t, i, 0);
+    }
+
+    /**
+     * {@link #acquire} for every state of the key's slot (absent, wide, moving, a window the compact word
+     * cannot hold), and for a compact one after {@code lost} lost compare-and-sets: the same rules, from a
+     * fresh read of the word. Kept apart so that the common case stays small.
+     *
+     * @param found what the lookup in {@code t} answered (a slot, {@link WindowTable#NOT_FOUND} or
+     *              {@link WindowTable#GO_NEXT}), so the first round does not look the key up again
+     */
+    private LimitDecision acquireAnyWindow(String key, int hash, long rpm, long tpm, int maxParallel, long reserve,
+                                           long nowMillis, LimitDecision into, boolean onlyIfLive, WindowTable t,
+                                           int found, int lost) {
+        if (lost > 0) {
+            backoff(lost);
+        }
+        int pending = found;
         while (true) {
-            int i = onlyIfLive ? t.find(key, hash) : t.findOrClaim(key, hash);
+            int i = pending != LOOK_UP ? pending : onlyIfLive ? t.find(key, hash) : t.findOrClaim(key, hash);
+            pending = LOOK_UP;
             if (i == WindowTable.NOT_FOUND) {
                 return null; // only when onlyIfLive: findOrClaim never answers NOT_FOUND
             }
@@ -241,9 +291,34 @@ public final class LockFreeKeyRateLimiter extends WindowTables {
     public boolean release(String key) {
         int hash = key.hashCode();
         WindowTable t = current();
-        int lost = 0;
+        int i = t.find(key, hash);
+        if (i >= 0) {
+            long w = t.word(i);
+            if (WindowWord.isCompact(w) && WindowWord.inFlight(w) != 0) {
+                if (t.casWord(i, w, w - ONE_IN_FLIGHT)) {
+                    return true;
+                }
+                return releaseAnyWindow(key, hash, t, i, 1);
+            }
+        }
+        return releaseAnyWindow(key, hash, t, i, 0);
+    }
+
+    /**
+     * {@link #release} for every state of the key's slot (wide, moving, absent), and for a compact one after
+     * {@code lost} lost compare-and-sets. Kept apart so that the common case stays small enough for the JIT
+     * to inline into the caller.
+     *
+     * @param found what the lookup in {@code t} answered, used in the first round
+     */
+    private boolean releaseAnyWindow(String key, int hash, WindowTable t, int found, int lost) {
+        if (lost > 0) {
+            backoff(lost);
+        }
+        int pending = found;
         while (true) {
-            int i = t.find(key, hash);
+            int i = pending != LOOK_UP ? pending : t.find(key, hash);
+            pending = LOOK_UP;
             if (i == WindowTable.NOT_FOUND) {
                 return false;
             }
