@@ -88,12 +88,12 @@ public class FloorBenchmark {
     @State(Scope.Benchmark)
     public static class MillionWords {
         private static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
-        private static final int MASK = (1 << 20) - 1;
+        private static final int BITS = 20;
 
-        final long[] words = new long[MASK + 1];
+        final long[] words = new long[1 << BITS];
 
         long update(int hash) {
-            return (long) WORDS.getAndAdd(words, (hash * 0x9E3779B9) >>> 12 & MASK, 1L);
+            return (long) WORDS.getAndAdd(words, (hash * 0x9E3779B9) >>> (32 - BITS), 1L); // the top 20 bits
         }
     }
 
