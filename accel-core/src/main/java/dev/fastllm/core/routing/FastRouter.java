@@ -87,6 +87,11 @@ public final class FastRouter {
         return strategyName;
     }
 
+    /** The group named {@code group}, or null (for tests). */
+    Group group(String group) {
+        return groups.get(group);
+    }
+
     /** True when {@code group} has at least one deployment. */
     public boolean hasGroup(String group) {
         return groups.containsKey(group);

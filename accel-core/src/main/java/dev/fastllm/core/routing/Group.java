@@ -11,6 +11,13 @@ import java.util.SplittableRandom;
  * in flight and its last latencies (one padded block each, written by the picks and ends of that deployment
  * only), its cooldown end (one compact array, read by every pick, written on cooldown only) and its failure
  * window (an immutable pair swapped by compare-and-set, on failures only).
+ *
+ * <p>Roomy region. Each deployment has a slack ({@code tpm / 16}, unlimited without {@code tpm}) and a
+ * roomy region of words: fewer requests than {@code rpm} and at most {@code tpm - slack} tokens. From a
+ * word in that region one more request of up to the slack fits, so while the minute's tight bit for the
+ * deployment is clear (see {@link MinuteUsage}) a pick of at most the slack counts it a candidate without
+ * reading its word: with several cores picking, those reads were most of a pick's time, each one a cache
+ * line another core had just written. A pick whose claim is refused reads every word for its next choice.
  */
 final class Group {
     static final int CELL_STRIDE = 16;
@@ -42,6 +49,12 @@ final class Group {
     final long[] rpm;
     final long[] tpm;
     final long[] weights;
+    /** Per deployment: the most tokens a pick may ask for and still skip reading the deployment's word. */
+    final long[] slack;
+    /** Per deployment: the most tokens a word in the roomy region holds. */
+    final long[] roomyTokens;
+    /** Deployments whose empty word is not roomy ({@code rpm} 0, or {@code tpm} below its slack). */
+    final long alwaysTight;
     /** Seeded draws for reproducible runs in one thread; null: each thread's own random. */
     final SplittableRandom seeded;
     private final FastRouter router;
@@ -58,41 +71,81 @@ final class Group {
         this.tpm = tpm;
         this.weights = weights;
         this.seeded = seeded;
+        this.slack = new long[size];
+        this.roomyTokens = new long[size];
+        long tight = 0;
+        for (int i = 0; i < size; i++) {
+            boolean limited = tpm[i] != Long.MAX_VALUE;
+            slack[i] = limited ? tpm[i] >>> 4 : Long.MAX_VALUE;
+            roomyTokens[i] = limited ? tpm[i] - slack[i] : Long.MAX_VALUE;
+            if (!roomy(i, 0)) {
+                tight |= 1L << i;
+            }
+        }
+        this.alwaysTight = tight;
         this.cells = new long[(size + 2) * CELL_STRIDE];
         this.coolUntil = new long[size];
         Arrays.fill(coolUntil, Long.MIN_VALUE);
         this.fails = new FailWindow[size];
         Arrays.fill(fails, NO_FAILURES);
-        this.usage = new MinuteUsage(Long.MIN_VALUE, size);
+        this.usage = new MinuteUsage(Long.MIN_VALUE, size, alwaysTight);
     }
 
     Claim pick(long tokens, long now) {
         long minute = Math.floorDiv(now, FastRouter.MINUTE_MILLIS);
+        boolean readAll = false;
         for (;;) {
             MinuteUsage u = usage;
             MinuteUsage seen = minute > u.minute ? null : u; // null: this pick starts a new minute
+            long tight = readAll ? -1L : seen == null ? alwaysTight : seen.tight();
             long candidates = 0;
             for (int i = 0; i < size; i++) {
-                if (now >= coolUntil(i) && MinuteUsage.fits(seen, i, tokens, rpm[i], tpm[i])) {
+                if (now >= coolUntil(i) && ((tight & (1L << i)) == 0 && tokens <= slack[i]
+                        || MinuteUsage.fits(seen, i, tokens, rpm[i], tpm[i]))) {
                     candidates |= 1L << i;
                 }
             }
             if (candidates == 0) {
-                if (seen == null && !USAGE.compareAndSet(this, u, new MinuteUsage(minute, size))) {
+                if (seen == null && !USAGE.compareAndSet(this, u, new MinuteUsage(minute, size, alwaysTight))) {
                     continue;
                 }
                 return null;
             }
             int chosen = Choice.choose(router.strategy, this, seen, candidates);
-            boolean claimed = seen == null
-                    ? USAGE.compareAndSet(this, u, MinuteUsage.startedWith(minute, size, chosen, 1, tokens))
-                    : u.claim(chosen, tokens, rpm[chosen], tpm[chosen]);
-            if (claimed) {
-                LONGS.getAndAdd(cells, cell(chosen, IN_FLIGHT), 1L);
-                return new Claim(this, chosen, now, tokens);
+            if (seen == null) {
+                long word = MinuteUsage.word(1, tokens);
+                if (USAGE.compareAndSet(this, u,
+                        MinuteUsage.startedWith(minute, size, chosen, word, tightWith(chosen, word)))) {
+                    return claimed(chosen, now, tokens);
+                }
+                continue; // another call started the minute: choose again in it
             }
-            // another call took the chosen deployment's last capacity, or started the minute: choose again
+            long result = u.claim(chosen, tokens, rpm[chosen], tpm[chosen]);
+            long word = result < 0 ? ~result : result; // after the claim, or the word that refused it
+            if (!roomy(chosen, word)) {
+                u.markTight(chosen);
+            }
+            if (result >= 0) {
+                return claimed(chosen, now, tokens);
+            }
+            // another call took the chosen deployment's last capacity: choose again, reading every word
+            readAll = true;
         }
+    }
+
+    private Claim claimed(int i, long now, long tokens) {
+        LONGS.getAndAdd(cells, cell(i, IN_FLIGHT), 1L);
+        return new Claim(this, i, now, tokens);
+    }
+
+    /** True when deployment {@code i}'s {@code word} lies in its roomy region. */
+    boolean roomy(int i, long word) {
+        return MinuteUsage.requestsOf(word) < rpm[i] && MinuteUsage.tokensOf(word) <= roomyTokens[i];
+    }
+
+    /** The tight bits of a minute starting with deployment {@code i} at {@code word}. */
+    private long tightWith(int i, long word) {
+        return roomy(i, word) ? alwaysTight : alwaysTight | 1L << i;
     }
 
     /** Ends a claim once ({@link #endClaimed}); false for a second end. */
@@ -128,12 +181,19 @@ final class Group {
             MinuteUsage u = usage;
             if (minute > u.minute) {
                 // a new minute holds no reservation to drop: only what was used
-                if (USAGE.compareAndSet(this, u, MinuteUsage.startedWith(minute, size, i, 0, used))) {
+                long word = MinuteUsage.word(0, used);
+                if (USAGE.compareAndSet(this, u, MinuteUsage.startedWith(minute, size, i, word, tightWith(i, word)))) {
                     return;
                 }
                 continue;
             }
-            u.settle(i, startMinute == u.minute ? reserved : 0, used);
+            long drop = startMinute == u.minute ? reserved : 0;
+            if (drop != 0 || used != 0) {
+                long word = u.settle(i, drop, used);
+                if (!roomy(i, word)) {
+                    u.markTight(i);
+                }
+            }
             return;
         }
     }
@@ -153,7 +213,7 @@ final class Group {
                 at = Math.max(at, coolUntil(i));
                 earliest = Math.min(earliest, at);
             }
-            if (seen == null && !USAGE.compareAndSet(this, u, new MinuteUsage(minute, size))) {
+            if (seen == null && !USAGE.compareAndSet(this, u, new MinuteUsage(minute, size, alwaysTight))) {
                 continue; // the original starts the minute here too
             }
             if (earliest == Long.MAX_VALUE) {
@@ -161,6 +221,11 @@ final class Group {
             }
             return Math.max(0, earliest - now);
         }
+    }
+
+    /** This group's latest minute (for tests). */
+    MinuteUsage usage() {
+        return usage;
     }
 
     int indexOf(String id) {

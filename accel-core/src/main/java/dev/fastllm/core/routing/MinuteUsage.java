@@ -11,6 +11,15 @@ import java.lang.invoke.VarHandle;
  * whole, already holding the claim or settlement of the call that starts it, so a minute's start is never
  * visible apart from the call that made it.
  *
+ * <p>Beside the words, one read-mostly word of <em>tight</em> bits (bit i for deployment i), on a line of
+ * its own: a clear bit promises that deployment i's word lies in its group's roomy region (see
+ * {@link Group}), where any request of up to the deployment's slack fits, so that a pick can count it a
+ * candidate without reading its word, which the other cores keep writing. A bit is set by whoever leaves
+ * the region (after the compare-and-set that does) and is never cleared within a minute; a new minute
+ * starts with the bits its first word and the limits call for. Between the update and the bit a
+ * concurrent pick may count a full deployment a candidate: the claim's compare-and-set re-checks, so
+ * capacity is still never oversold.
+ *
  * <p>Counts are exact up to {@link #REQUESTS_MAX} requests and {@link #TOKENS_MAX} tokens per deployment
  * and minute, and saturate there; {@link FastRouter} refuses limits above them.
  */
@@ -23,19 +32,53 @@ final class MinuteUsage {
 
     private static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
 
+    /** Index of the tight bits: the first line of the array, 128 bytes before the first deployment's word. */
+    private static final int TIGHT = 0;
+
     final long minute;
     private final long[] words;
 
-    MinuteUsage(long minute, int deployments) {
+    /** An empty minute whose tight bits are {@code tight}. */
+    MinuteUsage(long minute, int deployments, long tight) {
         this.minute = minute;
         this.words = new long[(deployments + 2) * STRIDE];
+        this.words[TIGHT] = tight;
     }
 
-    /** A new minute in which deployment {@code i} has already used one request and {@code tokens}. */
-    static MinuteUsage startedWith(long minute, int deployments, int i, long requests, long tokens) {
-        MinuteUsage u = new MinuteUsage(minute, deployments);
-        u.words[at(i)] = (requests << TOKEN_BITS) | saturatedAdd(0, tokens);
+    /**
+     * A new minute in which deployment {@code i} holds {@code word} (see {@link #word}), with tight bits
+     * {@code tight}.
+     */
+    static MinuteUsage startedWith(long minute, int deployments, int i, long word, long tight) {
+        MinuteUsage u = new MinuteUsage(minute, deployments, tight);
+        u.words[at(i)] = word;
         return u; // published by the compare-and-set that installs it
+    }
+
+    /** The word of a deployment that used {@code requests} and {@code tokens} (saturated). */
+    static long word(long requests, long tokens) {
+        return (requests << TOKEN_BITS) | saturatedAdd(0, tokens);
+    }
+
+    static long requestsOf(long word) {
+        return word >>> TOKEN_BITS;
+    }
+
+    static long tokensOf(long word) {
+        return word & TOKENS_MAX;
+    }
+
+    /** Bit i set: deployment i's word may have left its roomy region; read it. */
+    long tight() {
+        return (long) WORDS.getAcquire(words, TIGHT);
+    }
+
+    /** Records that deployment {@code i}'s word left its roomy region (once; idempotent). */
+    void markTight(int i) {
+        long bit = 1L << i;
+        if ((tight() & bit) == 0) {
+            WORDS.getAndBitwiseOr(words, TIGHT, bit);
+        }
     }
 
     private static int at(int i) {
@@ -63,18 +106,23 @@ final class MinuteUsage {
         return (w >>> TOKEN_BITS) < rpm && tokens <= tpm - (w & TOKENS_MAX);
     }
 
-    /** Claims one request and {@code tokens} if they fit; false if they do not (any more). */
-    boolean claim(int i, long tokens, long rpm, long tpm) {
+    /**
+     * Claims one request and {@code tokens} if they fit.
+     *
+     * @return the word after the claim (never negative); or, when they do not fit (any more), the
+     *         complement ({@code ~w}, negative) of the word that refused them
+     */
+    long claim(int i, long tokens, long rpm, long tpm) {
         int at = at(i);
         for (;;) {
             long w = (long) WORDS.getVolatile(words, at);
             if (!fits(w, tokens, rpm, tpm)) {
-                return false;
+                return ~w;
             }
             long r = Math.min((w >>> TOKEN_BITS) + 1, REQUESTS_MAX);
-            long t = saturatedAdd(w & TOKENS_MAX, tokens);
-            if (WORDS.compareAndSet(words, at, w, (r << TOKEN_BITS) | t)) {
-                return true;
+            long next = (r << TOKEN_BITS) | saturatedAdd(w & TOKENS_MAX, tokens);
+            if (WORDS.compareAndSet(words, at, w, next)) {
+                return next;
             }
         }
     }
@@ -82,18 +130,17 @@ final class MinuteUsage {
     /**
      * Settles a claim's tokens: drops {@code reserved} (not below zero), then adds {@code used}; the request
      * stays counted.
+     *
+     * @return the word after the settlement
      */
-    void settle(int i, long reserved, long used) {
-        if (reserved == 0 && used == 0) {
-            return;
-        }
+    long settle(int i, long reserved, long used) {
         int at = at(i);
         for (;;) {
             long w = (long) WORDS.getVolatile(words, at);
             long t = saturatedAdd(Math.max(0, (w & TOKENS_MAX) - reserved), used);
             long next = (w & ~TOKENS_MAX) | t;
             if (next == w || WORDS.compareAndSet(words, at, w, next)) {
-                return;
+                return next;
             }
         }
     }
