@@ -17,7 +17,7 @@ import java.util.SplittableRandom;
  * word in that region one more request of up to the slack fits, so while the minute's tight bit for the
  * deployment is clear (see {@link MinuteUsage}) a pick of at most the slack counts it a candidate without
  * reading its word: with several cores picking, those reads were most of a pick's time, each one a cache
- * line another core had just written. A pick whose claim is refused reads every word for its next choice.
+ * line another core had just written. A refused claim of up to the slack sets the bit itself.
  */
 final class Group {
     static final int CELL_STRIDE = 16;
@@ -55,6 +55,8 @@ final class Group {
     final long[] roomyTokens;
     /** Deployments whose empty word is not roomy ({@code rpm} 0, or {@code tpm} below its slack). */
     final long alwaysTight;
+    /** The least slack of the group's deployments. */
+    private final long minSlack;
     /** Seeded draws for reproducible runs in one thread; null: each thread's own random. */
     final SplittableRandom seeded;
     private final FastRouter router;
@@ -74,15 +76,18 @@ final class Group {
         this.slack = new long[size];
         this.roomyTokens = new long[size];
         long tight = 0;
+        long least = Long.MAX_VALUE;
         for (int i = 0; i < size; i++) {
             boolean limited = tpm[i] != Long.MAX_VALUE;
             slack[i] = limited ? tpm[i] >>> 4 : Long.MAX_VALUE;
             roomyTokens[i] = limited ? tpm[i] - slack[i] : Long.MAX_VALUE;
+            least = Math.min(least, slack[i]);
             if (!roomy(i, 0)) {
                 tight |= 1L << i;
             }
         }
         this.alwaysTight = tight;
+        this.minSlack = least;
         this.cells = new long[(size + 2) * CELL_STRIDE];
         this.coolUntil = new long[size];
         Arrays.fill(coolUntil, Long.MIN_VALUE);
@@ -93,18 +98,29 @@ final class Group {
 
     Claim pick(long tokens, long now) {
         long minute = Math.floorDiv(now, FastRouter.MINUTE_MILLIS);
-        boolean readAll = false;
+        MinuteUsage u = usage;
+        if (minute > u.minute) {
+            return pickInLoop(tokens, now, minute); // this pick starts a new minute
+        }
+        long candidates = candidates(u, roomyFor(u.tight(), tokens), tokens, now);
+        if (candidates == 0) {
+            return null;
+        }
+        int chosen = Choice.choose(router.strategy, this, u, candidates);
+        if (claim(u, chosen, tokens)) {
+            return claimed(chosen, now, tokens);
+        }
+        // another call took the chosen deployment's last capacity (its tight bit is set now): choose again
+        return pickInLoop(tokens, now, minute);
+    }
+
+    /** {@link #pick} for every other case: a new minute, a lost claim, a minute started by another call. */
+    private Claim pickInLoop(long tokens, long now, long minute) {
         for (;;) {
             MinuteUsage u = usage;
             MinuteUsage seen = minute > u.minute ? null : u; // null: this pick starts a new minute
-            long tight = readAll ? -1L : seen == null ? alwaysTight : seen.tight();
-            long candidates = 0;
-            for (int i = 0; i < size; i++) {
-                if (now >= coolUntil(i) && ((tight & (1L << i)) == 0 && tokens <= slack[i]
-                        || MinuteUsage.fits(seen, i, tokens, rpm[i], tpm[i]))) {
-                    candidates |= 1L << i;
-                }
-            }
+            long roomy = roomyFor(seen == null ? alwaysTight : seen.tight(), tokens);
+            long candidates = candidates(seen, roomy, tokens, now);
             if (candidates == 0) {
                 if (seen == null && !USAGE.compareAndSet(this, u, new MinuteUsage(minute, size, alwaysTight))) {
                     continue;
@@ -120,17 +136,54 @@ final class Group {
                 }
                 continue; // another call started the minute: choose again in it
             }
-            long result = u.claim(chosen, tokens, rpm[chosen], tpm[chosen]);
-            long word = result < 0 ? ~result : result; // after the claim, or the word that refused it
-            if (!roomy(chosen, word)) {
-                u.markTight(chosen);
-            }
-            if (result >= 0) {
+            if (claim(u, chosen, tokens)) {
                 return claimed(chosen, now, tokens);
             }
-            // another call took the chosen deployment's last capacity: choose again, reading every word
-            readAll = true;
         }
+    }
+
+    /**
+     * Deployments not cooling down at {@code now} that one more request of {@code tokens} fits in minute
+     * {@code seen} (null: not started); those in {@code roomy} count without their word being read.
+     */
+    private long candidates(MinuteUsage seen, long roomy, long tokens, long now) {
+        long candidates = 0;
+        for (int i = 0; i < size; i++) {
+            if (now >= coolUntil(i)
+                    && ((roomy >>> i & 1) != 0 || MinuteUsage.fits(seen, i, tokens, rpm[i], tpm[i]))) {
+                candidates |= 1L << i;
+            }
+        }
+        return candidates;
+    }
+
+    /** Deployments a request of {@code tokens} surely fits, given a minute's tight bits. */
+    private long roomyFor(long tight, long tokens) {
+        if (tokens <= minSlack) {
+            return ~tight;
+        }
+        long roomy = 0;
+        for (int i = 0; i < size; i++) {
+            if (tokens <= slack[i]) {
+                roomy |= 1L << i;
+            }
+        }
+        return roomy & ~tight;
+    }
+
+    /**
+     * Claims deployment {@code i} in minute {@code u}, setting its tight bit if the word left its region. A
+     * refused claim of up to the slack proves that the word left it (a roomy word takes it), so a pick that
+     * loses the last capacity to another call sets the bit itself, and reads that word when it chooses
+     * again, even if the call that took the capacity has not set the bit yet.
+     */
+    private boolean claim(MinuteUsage u, int i, long tokens) {
+        long result = u.claim(i, tokens, rpm[i], tpm[i]);
+        long word = result < 0 ? ~result : result; // after the claim, or the word that refused it
+        if (!roomy(i, word)) {
+            u.markTight(i);
+        }
+        return result >= 0;
     }
 
     private Claim claimed(int i, long now, long tokens) {

@@ -2,11 +2,14 @@ package dev.fastllm.core.routing;
 
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 /**
  * A minute's tight bits: clear while a deployment's word stays in its roomy region (fewer requests than
@@ -107,5 +110,26 @@ class RoomyRegionTest {
             r.onEnd(c, 200, 1, NOW);
         }
         assertEquals(1, tight(r));
+    }
+
+    /**
+     * Another call's claim that left the region, caught before it set the bit (made here by claiming on the
+     * minute's word directly): a pick counts the deployment a candidate, its claim is refused, and the
+     * refusal sets the bit, so the pick chooses again from the words and answers as the limits do.
+     */
+    @Test
+    void aRefusedClaimSetsTheBitItselfAndThePickAnswersAsTheLimitsDo() {
+        FastRouter r = FastRouter.builder(FastRouter.SIMPLE_SHUFFLE, 3, 5_000)
+                .group("g", new String[]{"d0"}, new long[]{UNSET}, new long[]{1_600}, new long[]{UNSET})
+                .build();
+        for (int k = 0; k < 15; k++) {
+            assertNotNull(r.pick("g", 100, NOW));
+        }
+        MinuteUsage u = r.group("g").usage();
+        assertEquals(0, u.tight());
+        assertEquals(1_600, MinuteUsage.tokensOf(u.claim(0, 100, Long.MAX_VALUE, 1_600)), "the other call's claim");
+        assertEquals(0, u.tight(), "its bit not set yet");
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertNull(r.pick("g", 100, NOW), "full"));
+        assertEquals(1, u.tight());
     }
 }
