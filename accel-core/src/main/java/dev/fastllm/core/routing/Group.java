@@ -12,12 +12,10 @@ import java.util.SplittableRandom;
  * only), its cooldown end (one compact array, read by every pick, written on cooldown only) and its failure
  * window (an immutable pair swapped by compare-and-set, on failures only).
  *
- * <p>Roomy region. Each deployment has a slack ({@code tpm / 16}, unlimited without {@code tpm}) and a
- * roomy region of words: fewer requests than {@code rpm} and at most {@code tpm - slack} tokens. From a
- * word in that region one more request of up to the slack fits, so while the minute's tight bit for the
- * deployment is clear (see {@link MinuteUsage}) a pick of at most the slack counts it a candidate without
- * reading its word: with several cores picking, those reads were most of a pick's time, each one a cache
- * line another core had just written. A refused claim of up to the slack sets the bit itself.
+ * <p>A pick counts the deployments whose tight bit is clear and whose slack covers its tokens as candidates
+ * without reading their words ({@link RoomyRegions}): with several cores picking, those reads were most of
+ * a pick's time, each one a cache line another core had just written. Whoever leaves a region sets the bit;
+ * a refused claim of up to the slack sets it too.
  */
 final class Group {
     static final int CELL_STRIDE = 16;
@@ -49,14 +47,7 @@ final class Group {
     final long[] rpm;
     final long[] tpm;
     final long[] weights;
-    /** Per deployment: the most tokens a pick may ask for and still skip reading the deployment's word. */
-    final long[] slack;
-    /** Per deployment: the most tokens a word in the roomy region holds. */
-    final long[] roomyTokens;
-    /** Deployments whose empty word is not roomy ({@code rpm} 0, or {@code tpm} below its slack). */
-    final long alwaysTight;
-    /** The least slack of the group's deployments. */
-    private final long minSlack;
+    private final RoomyRegions regions;
     /** Seeded draws for reproducible runs in one thread; null: each thread's own random. */
     final SplittableRandom seeded;
     private final FastRouter router;
@@ -73,27 +64,13 @@ final class Group {
         this.tpm = tpm;
         this.weights = weights;
         this.seeded = seeded;
-        this.slack = new long[size];
-        this.roomyTokens = new long[size];
-        long tight = 0;
-        long least = Long.MAX_VALUE;
-        for (int i = 0; i < size; i++) {
-            boolean limited = tpm[i] != Long.MAX_VALUE;
-            slack[i] = limited ? tpm[i] >>> 4 : Long.MAX_VALUE;
-            roomyTokens[i] = limited ? tpm[i] - slack[i] : Long.MAX_VALUE;
-            least = Math.min(least, slack[i]);
-            if (!roomy(i, 0)) {
-                tight |= 1L << i;
-            }
-        }
-        this.alwaysTight = tight;
-        this.minSlack = least;
+        this.regions = new RoomyRegions(rpm, tpm);
         this.cells = new long[(size + 2) * CELL_STRIDE];
         this.coolUntil = new long[size];
         Arrays.fill(coolUntil, Long.MIN_VALUE);
         this.fails = new FailWindow[size];
         Arrays.fill(fails, NO_FAILURES);
-        this.usage = new MinuteUsage(Long.MIN_VALUE, size, alwaysTight);
+        this.usage = new MinuteUsage(Long.MIN_VALUE, size, regions.alwaysTight);
     }
 
     Claim pick(long tokens, long now) {
@@ -102,7 +79,7 @@ final class Group {
         if (minute > u.minute) {
             return pickInLoop(tokens, now, minute); // this pick starts a new minute
         }
-        long candidates = candidates(u, roomyFor(u.tight(), tokens), tokens, now);
+        long candidates = candidates(u, regions.sureFits(u.tight(), tokens), tokens, now);
         if (candidates == 0) {
             return null;
         }
@@ -119,10 +96,11 @@ final class Group {
         for (;;) {
             MinuteUsage u = usage;
             MinuteUsage seen = minute > u.minute ? null : u; // null: this pick starts a new minute
-            long roomy = roomyFor(seen == null ? alwaysTight : seen.tight(), tokens);
-            long candidates = candidates(seen, roomy, tokens, now);
+            long sure = regions.sureFits(seen == null ? regions.alwaysTight : seen.tight(), tokens);
+            long candidates = candidates(seen, sure, tokens, now);
             if (candidates == 0) {
-                if (seen == null && !USAGE.compareAndSet(this, u, new MinuteUsage(minute, size, alwaysTight))) {
+                if (seen == null
+                        && !USAGE.compareAndSet(this, u, new MinuteUsage(minute, size, regions.alwaysTight))) {
                     continue;
                 }
                 return null;
@@ -131,7 +109,7 @@ final class Group {
             if (seen == null) {
                 long word = MinuteUsage.word(1, tokens);
                 if (USAGE.compareAndSet(this, u,
-                        MinuteUsage.startedWith(minute, size, chosen, word, tightWith(chosen, word)))) {
+                        MinuteUsage.startedWith(minute, size, chosen, word, regions.tightWith(chosen, word)))) {
                     return claimed(chosen, now, tokens);
                 }
                 continue; // another call started the minute: choose again in it
@@ -144,31 +122,17 @@ final class Group {
 
     /**
      * Deployments not cooling down at {@code now} that one more request of {@code tokens} fits in minute
-     * {@code seen} (null: not started); those in {@code roomy} count without their word being read.
+     * {@code seen} (null: not started); those in {@code sure} count without their word being read.
      */
-    private long candidates(MinuteUsage seen, long roomy, long tokens, long now) {
+    private long candidates(MinuteUsage seen, long sure, long tokens, long now) {
         long candidates = 0;
         for (int i = 0; i < size; i++) {
             if (now >= coolUntil(i)
-                    && ((roomy >>> i & 1) != 0 || MinuteUsage.fits(seen, i, tokens, rpm[i], tpm[i]))) {
+                    && ((sure >>> i & 1) != 0 || MinuteUsage.fits(seen, i, tokens, rpm[i], tpm[i]))) {
                 candidates |= 1L << i;
             }
         }
         return candidates;
-    }
-
-    /** Deployments a request of {@code tokens} surely fits, given a minute's tight bits. */
-    private long roomyFor(long tight, long tokens) {
-        if (tokens <= minSlack) {
-            return ~tight;
-        }
-        long roomy = 0;
-        for (int i = 0; i < size; i++) {
-            if (tokens <= slack[i]) {
-                roomy |= 1L << i;
-            }
-        }
-        return roomy & ~tight;
     }
 
     /**
@@ -180,7 +144,7 @@ final class Group {
     private boolean claim(MinuteUsage u, int i, long tokens) {
         long result = u.claim(i, tokens, rpm[i], tpm[i]);
         long word = result < 0 ? ~result : result; // after the claim, or the word that refused it
-        if (!roomy(i, word)) {
+        if (!regions.contains(i, word)) {
             u.markTight(i);
         }
         return result >= 0;
@@ -189,16 +153,6 @@ final class Group {
     private Claim claimed(int i, long now, long tokens) {
         LONGS.getAndAdd(cells, cell(i, IN_FLIGHT), 1L);
         return new Claim(this, i, now, tokens);
-    }
-
-    /** True when deployment {@code i}'s {@code word} lies in its roomy region. */
-    boolean roomy(int i, long word) {
-        return MinuteUsage.requestsOf(word) < rpm[i] && MinuteUsage.tokensOf(word) <= roomyTokens[i];
-    }
-
-    /** The tight bits of a minute starting with deployment {@code i} at {@code word}. */
-    private long tightWith(int i, long word) {
-        return roomy(i, word) ? alwaysTight : alwaysTight | 1L << i;
     }
 
     /** Ends a claim once ({@link #endClaimed}); false for a second end. */
@@ -235,7 +189,8 @@ final class Group {
             if (minute > u.minute) {
                 // a new minute holds no reservation to drop: only what was used
                 long word = MinuteUsage.word(0, used);
-                if (USAGE.compareAndSet(this, u, MinuteUsage.startedWith(minute, size, i, word, tightWith(i, word)))) {
+                MinuteUsage started = MinuteUsage.startedWith(minute, size, i, word, regions.tightWith(i, word));
+                if (USAGE.compareAndSet(this, u, started)) {
                     return;
                 }
                 continue;
@@ -243,7 +198,7 @@ final class Group {
             long drop = startMinute == u.minute ? reserved : 0;
             if (drop != 0 || used != 0) {
                 long word = u.settle(i, drop, used);
-                if (!roomy(i, word)) {
+                if (!regions.contains(i, word)) {
                     u.markTight(i);
                 }
             }
@@ -266,7 +221,8 @@ final class Group {
                 at = Math.max(at, coolUntil(i));
                 earliest = Math.min(earliest, at);
             }
-            if (seen == null && !USAGE.compareAndSet(this, u, new MinuteUsage(minute, size, alwaysTight))) {
+            if (seen == null
+                    && !USAGE.compareAndSet(this, u, new MinuteUsage(minute, size, regions.alwaysTight))) {
                 continue; // the original starts the minute here too
             }
             if (earliest == Long.MAX_VALUE) {
