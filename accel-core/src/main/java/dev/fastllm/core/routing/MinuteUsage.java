@@ -12,8 +12,8 @@ import java.lang.invoke.VarHandle;
  * visible apart from the call that made it.
  *
  * <p>Beside the words, one read-mostly word of <em>tight</em> bits (bit i for deployment i), on a line of
- * its own: a clear bit promises that deployment i's word lies in its group's roomy region (see
- * {@link Group}), where any request of up to the deployment's slack fits, so that a pick can count it a
+ * its own: a clear bit promises that deployment i's word lies in its roomy region (see
+ * {@link RoomyRegions}), where any request of up to the deployment's slack fits, so that a pick can count it a
  * candidate without reading its word, which the other cores keep writing. A bit is set by whoever leaves
  * the region (after the compare-and-set that does) and is never cleared within a minute; a new minute
  * starts with the bits its first word and the limits call for. Between the update and the bit a
