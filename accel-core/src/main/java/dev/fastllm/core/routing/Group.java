@@ -75,29 +75,17 @@ final class Group {
 
     Claim pick(long tokens, long now) {
         long minute = Math.floorDiv(now, FastRouter.MINUTE_MILLIS);
-        MinuteUsage u = usage;
-        if (minute > u.minute) {
-            return pickInLoop(tokens, now, minute); // this pick starts a new minute
-        }
-        long candidates = candidates(u, regions.sureFits(u.tight(), tokens), tokens, now);
-        if (candidates == 0) {
-            return null;
-        }
-        int chosen = Choice.choose(router.strategy, this, u, candidates);
-        if (claim(u, chosen, tokens)) {
-            return claimed(chosen, now, tokens);
-        }
-        // another call took the chosen deployment's last capacity (its tight bit is set now): choose again
-        return pickInLoop(tokens, now, minute);
-    }
-
-    /** {@link #pick} for every other case: a new minute, a lost claim, a minute started by another call. */
-    private Claim pickInLoop(long tokens, long now, long minute) {
         for (;;) {
             MinuteUsage u = usage;
             MinuteUsage seen = minute > u.minute ? null : u; // null: this pick starts a new minute
             long sure = regions.sureFits(seen == null ? regions.alwaysTight : seen.tight(), tokens);
-            long candidates = candidates(seen, sure, tokens, now);
+            long candidates = 0;
+            for (int i = 0; i < size; i++) {
+                if (now >= coolUntil(i)
+                        && ((sure >>> i & 1) != 0 || MinuteUsage.fits(seen, i, tokens, rpm[i], tpm[i]))) {
+                    candidates |= 1L << i;
+                }
+            }
             if (candidates == 0) {
                 if (seen == null
                         && !USAGE.compareAndSet(this, u, new MinuteUsage(minute, size, regions.alwaysTight))) {
@@ -117,22 +105,8 @@ final class Group {
             if (claim(u, chosen, tokens)) {
                 return claimed(chosen, now, tokens);
             }
+            // another call took the chosen deployment's last capacity (its tight bit is set now): choose again
         }
-    }
-
-    /**
-     * Deployments not cooling down at {@code now} that one more request of {@code tokens} fits in minute
-     * {@code seen} (null: not started); those in {@code sure} count without their word being read.
-     */
-    private long candidates(MinuteUsage seen, long sure, long tokens, long now) {
-        long candidates = 0;
-        for (int i = 0; i < size; i++) {
-            if (now >= coolUntil(i)
-                    && ((sure >>> i & 1) != 0 || MinuteUsage.fits(seen, i, tokens, rpm[i], tpm[i]))) {
-                candidates |= 1L << i;
-            }
-        }
-        return candidates;
     }
 
     /**
