@@ -74,7 +74,23 @@ public final class LockFreeKeyRateLimiter extends WindowTables {
      */
     public LimitDecision tryAcquire(String key, long rpm, long tpm, int maxParallel, long reservedTokens,
                                     long nowMillis, LimitDecision into) {
-        return acquire(key, rpm, tpm, maxParallel, reservedTokens, nowMillis, into, false);
+        long reserve = Math.max(0, reservedTokens);
+        int hash = key.hashCode();
+        WindowTable t = current();
+        int i = t.find(key, hash);
+        if (i >= 0) {
+            long w = t.word(i);
+            long next = WindowWord.admitted(w, t.base, rpm, tpm, maxParallel, reserve, nowMillis);
+            if (next != 0) {
+                if (t.casWord(i, w, next)) {
+                    WindowRules.admitted(into, rpm, WindowWord.requests(next), tpm, WindowWord.tokens(next));
+                    return into;
+                }
+                return acquireAnyWindow(key, hash, rpm, tpm, maxParallel, reserve, nowMillis, into, false, t, i, 1);
+            }
+        }
+        return acquireAnyWindow(key, hash, rpm, tpm, maxParallel, reserve, nowMillis, into, false, t,
+                i == WindowTable.NOT_FOUND ? LOOK_UP : i, 0);
     }
 
     /**

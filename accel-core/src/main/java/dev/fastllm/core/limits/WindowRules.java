@@ -52,6 +52,17 @@ final class WindowRules {
         d.changed = rolled || admitted;
     }
 
+    /**
+     * The answer {@link #acquire} gives for an admission into a live window, from the counts after it (the
+     * limiter's short path, which updates the compact word itself).
+     */
+    static void admitted(LimitDecision d, long rpm, long requests, long tpm, long tokens) {
+        d.allowed = true;
+        d.refusedBy = RefusedBy.NONE;
+        d.retryAfterMillis = 0;
+        report(d, rpm, requests, tpm, tokens);
+    }
+
     /** The standing of an existing window without taking anything, as if a request reserving 0 tokens came. */
     static void peek(LimitDecision d, boolean anchored, long start, long requests, long tokens, int inFlight,
                      long rpm, long tpm, int maxParallel, long now) {

@@ -118,6 +118,27 @@ final class WindowWord {
         return startField << START_SHIFT | (long) inFlight << IN_FLIGHT_SHIFT | requests << REQUESTS_SHIFT | tokens;
     }
 
+    /**
+     * The word after admitting one request reserving {@code reserve} tokens into the live compact window
+     * {@code w}: what {@link WindowRules#acquire} followed by {@link #encode} give when the window does not
+     * roll, every limit passes and the counts stay compact; 0 in every other case (not a compact word, no
+     * window or an expired one, a refusal, a count leaving its field), which the full rules then handle.
+     */
+    static long admitted(long w, long base, long rpm, long tpm, int maxParallel, long reserve, long now) {
+        long offset = (w >>> START_SHIFT) & START_MASK;
+        if (!isCompact(w) || offset == NO_WINDOW || now - (base + offset) >= WindowRules.WINDOW_MILLIS) {
+            return 0;
+        }
+        long requests = requests(w);
+        long tokens = tokens(w);
+        int inFlight = inFlight(w);
+        if (requests >= rpm || reserve > tpm - tokens || inFlight >= maxParallel
+                || requests == REQUESTS_MASK || reserve > TOKENS_MASK - tokens || inFlight == IN_FLIGHT_MASK) {
+            return 0;
+        }
+        return w + (1L << REQUESTS_SHIFT) + ONE_IN_FLIGHT + reserve;
+    }
+
     /** Whether a start could be encoded relative to {@code base} (counts aside). */
     static boolean startFits(long start, long base, boolean based) {
         long offset = start - base;
