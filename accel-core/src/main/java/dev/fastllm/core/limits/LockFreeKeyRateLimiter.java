@@ -74,23 +74,7 @@ public final class LockFreeKeyRateLimiter extends WindowTables {
      */
     public LimitDecision tryAcquire(String key, long rpm, long tpm, int maxParallel, long reservedTokens,
                                     long nowMillis, LimitDecision into) {
-        long reserve = Math.max(0, reservedTokens);
-        int hash = key.hashCode();
-        WindowTable t = current();
-        int i = t.find(key, hash);
-        if (i >= 0) {
-            long w = t.word(i);
-            long next = WindowWord.admitted(w, t.base, rpm, tpm, maxParallel, reserve, nowMillis);
-            if (next != 0) {
-                if (t.casWord(i, w, next)) {
-                    WindowRules.admitted(into, rpm, WindowWord.requests(next), tpm, WindowWord.tokens(next));
-                    return into;
-                }
-                return acquireAnyWindow(key, hash, rpm, tpm, maxParallel, reserve, nowMillis, into, false, t, i, 1);
-            }
-        }
-        return acquireAnyWindow(key, hash, rpm, tpm, maxParallel, reserve, nowMillis, into, false, t,
-                i == WindowTable.NOT_FOUND ? LOOK_UP : i, 0);
+        return acquire(key, rpm, tpm, maxParallel, reservedTokens, nowMillis, into, false);
     }
 
     /**
@@ -103,41 +87,33 @@ public final class LockFreeKeyRateLimiter extends WindowTables {
         return acquire(key, rpm, tpm, maxParallel, reservedTokens, nowMillis, into, true);
     }
 
+    /**
+     * The common case in few instructions, so that the JIT inlines it into the caller: a request admitted
+     * into a live compact window whose counts stay compact ({@link WindowWord#admitted}), one lookup and one
+     * compare-and-set. Such a window is live, so {@code onlyIfLive} changes nothing here. Everything else
+     * goes on to {@link #acquireAnyWindow} with what the lookup found.
+     */
     private LimitDecision acquire(String key, long rpm, long tpm, int maxParallel, long reservedTokens,
                                   long nowMillis, LimitDecision into, boolean onlyIfLive) {
         long reserve = Math.max(0, reservedTokens);
         int hash = key.hashCode();
         WindowTable t = current();
-        int i = onlyIfLive ? t.find(key, hash) : t.findOrClaim(key, hash);
+        int i = t.find(key, hash);
         if (i >= 0) {
             long w = t.word(i);
-            if (WindowWord.isCompact(w)) {
-                boolean anchored = WindowWord.anchored(w);
-                long start = WindowWord.start(w, t.base);
-                int inFlight = WindowWord.inFlight(w);
-                if (onlyIfLive && WindowRules.idle(anchored, start, inFlight, nowMillis)) {
-                    return null;
-                }
-                WindowRules.acquire(into, anchored, start, WindowWord.requests(w), WindowWord.tokens(w), inFlight,
-                        rpm, tpm, maxParallel, reserve, nowMillis);
-                if (!into.changed) {
+            long next = WindowWord.admitted(w, t.base, rpm, tpm, maxParallel, reserve, nowMillis);
+            if (next != 0) {
+                if (t.casWord(i, w, next)) {
+                    WindowRules.admitted(into, rpm, WindowWord.requests(next), tpm, WindowWord.tokens(next));
                     return into;
                 }
-                long next = WindowWord.encode(true, into.nextStart, into.nextRequests, into.nextTokens,
-                        into.nextInFlight, t.base, t.based);
-                if (next != UNREPRESENTABLE) {
-                    if (!t.casWord(i, w, next)) {
-                        return acquireAnyWindow(key, hash, rpm, tpm, maxParallel, reserve, nowMillis, into,
-                                onlyIfLive, t, i, 1);
-                    }
-                    if (nowMillis - t.base > WindowTables.REBASE_AFTER_MILLIS) {
-                        rebase(t, nowMillis, tracked);
-                    }
-                    return into;
-                }
+                return acquireAnyWindow(key, hash, rpm, tpm, maxParallel, reserve, nowMillis, into, onlyIfLive,
+                        t, i, 1);
             }
         }
-        return acquireAnyWindow(key, hash, rpm, tpm, maxParallel, reserve, nowMillis, into, onlyIfLive, t, i, 0);
+        // not found here: a caller that may claim looks again with findOrClaim
+        int found = i == WindowTable.NOT_FOUND && !onlyIfLive ? LOOK_UP : i;
+        return acquireAnyWindow(key, hash, rpm, tpm, maxParallel, reserve, nowMillis, into, onlyIfLive, t, found, 0);
     }
 
     /**
