@@ -38,6 +38,10 @@ import java.util.concurrent.TimeUnit;
  * the word the hash selects in a table of 2^20 words (8 MB, 8 bytes a key): the least state a limiter
  * keeps per key, touched once per call. It leaves out everything else a real design does (checking that
  * the slot is the key's, a second word or line, the window's rules), so a real limiter costs more.</li>
+ * <li>{@link #millionKeysOneSlotTwoUpdates8Threads}: as {@link #millionKeysOneSlot8Threads}, with the two atomic
+ * updates of the selected word that a pair of calls makes (one admits, one releases: every exact limiter
+ * changes a key's count twice per request, and each change is atomic because other threads may change the
+ * same key at the same time).</li>
  * <li>{@link #tenThousandKeysHash1Thread}: the same over the 10 000 keys walked in order.</li>
  * </ul>
  *
@@ -94,6 +98,11 @@ public class FloorBenchmark {
 
         long update(int hash) {
             return (long) WORDS.getAndAdd(words, (hash * 0x9E3779B9) >>> (32 - BITS), 1L); // the top 20 bits
+        }
+
+        long updateTwice(int hash) {
+            int i = (hash * 0x9E3779B9) >>> (32 - BITS);
+            return (long) WORDS.getAndAdd(words, i, 1L) + (long) WORDS.getAndAdd(words, i, -1L);
         }
     }
 
@@ -161,6 +170,12 @@ public class FloorBenchmark {
     @Threads(8)
     public long millionKeysOneSlot8Threads(MillionKeys s, LimiterBenchmark.Caller c, MillionWords w) {
         return w.update(s.keys[c.nextRandom(s.keys.length)].hashCode());
+    }
+
+    @Benchmark
+    @Threads(8)
+    public long millionKeysOneSlotTwoUpdates8Threads(MillionKeys s, LimiterBenchmark.Caller c, MillionWords w) {
+        return w.updateTwice(s.keys[c.nextRandom(s.keys.length)].hashCode());
     }
 
     @Benchmark
