@@ -31,7 +31,7 @@ final class WindowTable {
     static final int GO_NEXT = -2;
 
     private static final Object SEALED = new Object();
-    private static final int SLOT_CHUNK_BITS = 16;
+    private static final int SLOT_CHUNK_BITS = 15;
     private static final int SLOT_CHUNK_MASK = (1 << SLOT_CHUNK_BITS) - 1;
     private static final int CHUNK = 1024;
     private static final int FIRST_CELL_CHUNK_BITS = 4;
@@ -60,14 +60,17 @@ final class WindowTable {
     }
 
     /**
-     * Slots in chunks of at most {@value #SLOT_CHUNK_BITS}-bit length (512 KB of words): never a humongous
-     * object for G1, whose whole-region rounding of one big array would add up to 8 bytes a key at 1M keys.
+     * Slots in chunks of at most 2^{@value #SLOT_CHUNK_BITS} (256 KB of words, 128 KB of key references):
+     * never a humongous object for G1 at any heap size. G1 treats an object of half a region or more as
+     * humongous and gives it whole regions of its own; its smallest region is 1 MB (heaps under 4 GB), so a
+     * chunk must stay under 512 KB. One 16 MB array would waste up to 8 bytes a key at 1M keys, and 512 KB
+     * chunks (the size before) took a 1 MB region each in such heaps: 16 bytes a key.
      */
     private final Object[][] keys;
     private final long[][] words;
     /**
-     * The first chunks, reached without going through the chunk arrays: a table of up to 64 Ki slots (every
-     * table that holds up to tens of thousands of keys) finds a slot in one load less.
+     * The first chunks, reached without going through the chunk arrays: a table of up to 32 Ki slots (every
+     * table that holds up to 24 576 keys) finds a slot in one load less.
      */
     private final Object[] firstKeys;
     private final long[] firstWords;

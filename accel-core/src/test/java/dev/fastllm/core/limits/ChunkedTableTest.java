@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A table larger than one chunk of slots (2^16) reaches its first chunk directly and the others through the
+ * A table larger than one chunk of slots (2^15) reaches its first chunk directly and the others through the
  * chunk arrays: every key in every chunk must still have a window of its own. With {@code rpm} 1 and one
  * parallel slot, a key that shared a word with another would see that key's request and slot, so its own
  * first request would be refused; this checks every key's first request is admitted, its second refused
@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ChunkedTableTest {
     private static final long T0 = 5_000_000L;
-    private static final int KEYS = 200_000; // grows the table to 2^19 slots: eight chunks
+    private static final int KEYS = 200_000; // grows the table to 2^19 slots: sixteen chunks
     private static final long MAX = Long.MAX_VALUE;
 
     @Test
