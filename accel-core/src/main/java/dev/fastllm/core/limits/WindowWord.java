@@ -125,8 +125,7 @@ final class WindowWord {
      * window or an expired one, a refusal, a count leaving its field), which the full rules then handle.
      */
     static long admitted(long w, long base, long rpm, long tpm, int maxParallel, long reserve, long now) {
-        long offset = (w >>> START_SHIFT) & START_MASK;
-        if (!isCompact(w) || offset == NO_WINDOW || now - (base + offset) >= WindowRules.WINDOW_MILLIS) {
+        if (!isCompact(w) || !WindowRules.current(anchored(w), start(w, base), now)) {
             return 0;
         }
         long requests = requests(w);
