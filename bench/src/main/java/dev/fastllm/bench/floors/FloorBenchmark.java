@@ -31,6 +31,15 @@ import java.util.concurrent.TimeUnit;
  * HikariCP's bag does the same two state changes and reads no clock.</li>
  * <li>{@link #twoWallClockReads1Thread}: two {@code System.currentTimeMillis()}, the router benchmark's clock
  * per pick and end (the gateway reads it per call and passes it in).</li>
+ * <li>{@link #routerPairFloor1Thread}: those two clock reads and the three atomic updates that a router
+ * without a lock makes per pick and end whatever its layout, on words of the calling thread's own: the
+ * claim (a compare-and-set that re-checks the deployment's capacity for the minute), the end's once-only
+ * flag (a compare-and-set on the claim, so that two ends of one claim cannot both settle it) and the
+ * settlement (the tokens used are known only at the end, so the minute's word changes a second time).
+ * The original takes two uncontended monitors instead.</li>
+ * <li>{@link #routerPairFiveUpdates1Thread}: as {@link #routerPairFloor1Thread}, with the in-flight count's
+ * increment and decrement as well: the twin's layout, which keeps that count in a word of its own (the
+ * minute's word has no room for it). Not a floor of every design: what the twin's own atomics cost.</li>
  * <li>{@link #oneWordTwoUpdates8Threads}: two compare-and-set updates of one shared word per call by 8 threads,
  * the least a limiter that answers every call exactly does on one hot key (one update admits, one
  * releases; a count that every answer reports cannot be split).</li>
@@ -169,6 +178,83 @@ public class FloorBenchmark {
     @Threads(8)
     public long poolPairFloor8Threads(OwnWord w) {
         return w.claimAndGiveBack(System.nanoTime());
+    }
+
+    /** The words a router's pick and end update, of the calling thread's own. */
+    @State(Scope.Thread)
+    public static class RouterWords {
+        private static final VarHandle USAGE;
+        private static final VarHandle ENDED;
+        private static final VarHandle IN_FLIGHT;
+        private static final long RPM = Long.MAX_VALUE;
+
+        static {
+            try {
+                MethodHandles.Lookup l = MethodHandles.lookup();
+                USAGE = l.findVarHandle(RouterWords.class, "usage", long.class);
+                ENDED = l.findVarHandle(RouterWords.class, "ended", long.class);
+                IN_FLIGHT = l.findVarHandle(RouterWords.class, "inFlight", long.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        volatile long usage;
+        volatile long ended;
+        volatile long inFlight;
+
+        /** The claim: one more request if it fits, by compare-and-set. */
+        boolean claim() {
+            long w;
+            do {
+                w = usage;
+                if (w >= RPM) {
+                    return false;
+                }
+            } while (!USAGE.compareAndSet(this, w, w + 1));
+            return true;
+        }
+
+        /** The end's once-only flag: each pair's claim has its own, here a new value of one word. */
+        boolean endOnce() {
+            long e = ended;
+            return ENDED.compareAndSet(this, e, e + 1);
+        }
+
+        long settle(long delta) {
+            return (long) USAGE.getAndAdd(this, delta);
+        }
+
+        long inFlight(long delta) {
+            return (long) IN_FLIGHT.getAndAdd(this, delta);
+        }
+    }
+
+    @Benchmark
+    @Threads(1)
+    public long routerPairFloor1Thread(RouterWords w) {
+        long picked = System.currentTimeMillis();
+        boolean claimed = w.claim();
+        long ended = System.currentTimeMillis();
+        long settled = claimed && w.endOnce() ? w.settle(1L) : 0L;
+        return picked + ended + settled;
+    }
+
+    @Benchmark
+    @Threads(1)
+    public long routerPairFiveUpdates1Thread(RouterWords w) {
+        long picked = System.currentTimeMillis();
+        boolean claimed = w.claim();
+        if (claimed) {
+            w.inFlight(1L);
+        }
+        long ended = System.currentTimeMillis();
+        long settled = 0L;
+        if (claimed && w.endOnce()) {
+            w.inFlight(-1L);
+            settled = w.settle(1L);
+        }
+        return picked + ended + settled;
     }
 
     @Benchmark
