@@ -1,5 +1,6 @@
 package dev.fastllm.bench.agent;
 
+import dev.fastllm.bench.limits.LimiterBenchmark;
 import dev.fastllm.gateway.limits.KeyLimits;
 import dev.fastllm.gateway.limits.KeyRateLimiter;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -11,6 +12,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.infra.Blackhole;
 
 import java.util.concurrent.TimeUnit;
 
@@ -21,8 +23,12 @@ import java.util.concurrent.TimeUnit;
  * and with the agent but the point off ({@link AgentOff}: the rewritten methods ask their flag, then run the
  * original). Cases as in accel-core's own limiter benchmark: one thread over 10 000 keys (clock 100 times
  * fast, windows roll every 0.6 s), eight threads on one hot key, eight threads over 1 000 000 keys (all
- * tracked before measuring). Keys have no limits, so every call is admitted and released. Run from the
- * repository root: the forks load {@code agent/target/fast-llm-agent.jar}.
+ * tracked before measuring), and over 1 000 000 keys again with a little work between calls, at one thread
+ * and at eight ({@code CallerWork}: in a loop that does nothing else, consecutive calls' cache misses
+ * overlap, the more so the shorter the call, which favours the original's path over the rewritten one; a
+ * gateway's own work between two calls ends that overlap, see
+ * {@link dev.fastllm.bench.limits.LimiterBenchmark#CALLER_WORK}). Keys have no limits, so every call is
+ * admitted and released. Run from the repository root: the forks load {@code agent/target/fast-llm-agent.jar}.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -60,7 +66,7 @@ public abstract class LimiterPointBenchmark {
         }
 
         static String[] keys(int n) {
-            return dev.fastllm.bench.limits.LimiterBenchmark.Limiter.keys(n);
+            return LimiterBenchmark.Limiter.keys(n);
         }
     }
 
@@ -132,6 +138,20 @@ public abstract class LimiterPointBenchmark {
     @Benchmark
     @Threads(8)
     public boolean millionKeys8Threads(MillionKeys s, Caller c) {
+        return s.acquireAndRelease(s.keys[c.nextRandom(s.keys.length)], c.clock(s));
+    }
+
+    @Benchmark
+    @Threads(1)
+    public boolean millionKeysCallerWork1Thread(MillionKeys s, Caller c) {
+        Blackhole.consumeCPU(LimiterBenchmark.CALLER_WORK);
+        return s.acquireAndRelease(s.keys[c.nextRandom(s.keys.length)], c.clock(s));
+    }
+
+    @Benchmark
+    @Threads(8)
+    public boolean millionKeysCallerWork8Threads(MillionKeys s, Caller c) {
+        Blackhole.consumeCPU(LimiterBenchmark.CALLER_WORK);
         return s.acquireAndRelease(s.keys[c.nextRandom(s.keys.length)], c.clock(s));
     }
 }

@@ -9,6 +9,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.infra.Blackhole;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -56,6 +57,11 @@ import java.util.concurrent.TimeUnit;
  * updates of the selected word that a pair of calls makes (one admits, one releases: every exact limiter
  * changes a key's count twice per request, and each change is atomic because other threads may change the
  * same key at the same time).</li>
+ * <li>{@link #millionKeysOneSlotTwoUpdatesCallerWork8Threads}: as {@link #millionKeysOneSlotTwoUpdates8Threads},
+ * with the caller work of {@code LimiterBenchmark.millionKeysCallerWork8Threads} between calls. The loop of
+ * the floor above is so short that the processor runs several calls' cache misses at once; with work between
+ * calls (as in any real caller) each call waits for its own: the key array's slot, the string's header and
+ * the word, one after another.</li>
  * <li>{@link #tenThousandKeysHash1Thread}: the same over the 10 000 keys walked in order.</li>
  * </ul>
  *
@@ -284,6 +290,14 @@ public class FloorBenchmark {
     @Benchmark
     @Threads(8)
     public long millionKeysOneSlotTwoUpdates8Threads(MillionKeys s, LimiterBenchmark.Caller c, MillionWords w) {
+        return w.updateTwice(s.keys[c.nextRandom(s.keys.length)].hashCode());
+    }
+
+    @Benchmark
+    @Threads(8)
+    public long millionKeysOneSlotTwoUpdatesCallerWork8Threads(MillionKeys s, LimiterBenchmark.Caller c,
+                                                               MillionWords w) {
+        Blackhole.consumeCPU(LimiterBenchmark.CALLER_WORK);
         return w.updateTwice(s.keys[c.nextRandom(s.keys.length)].hashCode());
     }
 

@@ -13,6 +13,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.infra.Blackhole;
 
 import java.util.concurrent.TimeUnit;
 
@@ -31,6 +32,16 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class LimiterBenchmark {
     static final long RESERVED_TOKENS = 100;
+
+    /**
+     * {@link Blackhole#consumeCPU} tokens of work a caller does between two limiter calls in the
+     * {@code CallerWork} cases, about 80 ns here ({@link #callerWorkAlone1Thread}). In a loop that does nothing
+     * else, the processor starts the next calls' key fetches while the current call still waits on its cache
+     * misses, so over 1 000 000 keys several calls' misses overlap, the more the shorter the loop; work between
+     * calls (a gateway runs thousands of instructions per request) ends that, as in a real caller. 16 tokens
+     * (13 ns) already end it for both limiters; the floor's much shorter loop needs about 64.
+     */
+    public static final int CALLER_WORK = 64;
 
     /** One limiter, original or twin, behind the two calls measured. */
     @State(Scope.Benchmark)
@@ -200,5 +211,23 @@ public class LimiterBenchmark {
     @Threads(8)
     public boolean millionKeys8Threads(MillionKeys s, Caller c) {
         return s.acquireAndRelease(s.keys[c.nextRandom(s.keys.length)], c.clock(s), c.holder);
+    }
+
+    /**
+     * As {@link #millionKeys8Threads}, with {@link #CALLER_WORK} between calls: what a caller that does
+     * anything else pays per pair.
+     */
+    @Benchmark
+    @Threads(8)
+    public boolean millionKeysCallerWork8Threads(MillionKeys s, Caller c) {
+        Blackhole.consumeCPU(CALLER_WORK);
+        return s.acquireAndRelease(s.keys[c.nextRandom(s.keys.length)], c.clock(s), c.holder);
+    }
+
+    /** The caller work of the {@code CallerWork} cases alone. */
+    @Benchmark
+    @Threads(1)
+    public void callerWorkAlone1Thread() {
+        Blackhole.consumeCPU(CALLER_WORK);
     }
 }
