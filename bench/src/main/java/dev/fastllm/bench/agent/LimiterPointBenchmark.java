@@ -98,6 +98,21 @@ public abstract class LimiterPointBenchmark {
         }
     }
 
+    /** As {@link MillionKeys}, called with copies of the keys ({@link LimiterBenchmark.MillionKeyCopies}). */
+    @State(Scope.Benchmark)
+    public static class MillionKeyCopies extends Limiter {
+        String[] copies;
+
+        @Setup
+        public void setup() {
+            String[] keys = keys(1_000_000);
+            for (String key : keys) {
+                acquireAndRelease(key, System.nanoTime() / clockDivisor);
+            }
+            copies = LimiterBenchmark.copies(keys);
+        }
+    }
+
     /** A thread's key cursor and clock reading, refreshed every 64 calls (a gateway reads it once a request). */
     @State(Scope.Thread)
     public static class Caller {
@@ -153,5 +168,19 @@ public abstract class LimiterPointBenchmark {
     public boolean millionKeysCallerWork8Threads(MillionKeys s, Caller c) {
         Blackhole.consumeCPU(LimiterBenchmark.CALLER_WORK);
         return s.acquireAndRelease(s.keys[c.nextRandom(s.keys.length)], c.clock(s));
+    }
+
+    @Benchmark
+    @Threads(1)
+    public boolean millionKeyCopiesCallerWork1Thread(MillionKeyCopies s, Caller c) {
+        Blackhole.consumeCPU(LimiterBenchmark.CALLER_WORK);
+        return s.acquireAndRelease(s.copies[c.nextRandom(s.copies.length)], c.clock(s));
+    }
+
+    @Benchmark
+    @Threads(8)
+    public boolean millionKeyCopiesCallerWork8Threads(MillionKeyCopies s, Caller c) {
+        Blackhole.consumeCPU(LimiterBenchmark.CALLER_WORK);
+        return s.acquireAndRelease(s.copies[c.nextRandom(s.copies.length)], c.clock(s));
     }
 }

@@ -62,6 +62,11 @@ import java.util.concurrent.TimeUnit;
  * the floor above is so short that the processor runs several calls' cache misses at once; with work between
  * calls (as in any real caller) each call waits for its own: the key array's slot, the string's header and
  * the word, one after another.</li>
+ * <li>{@link #millionKeyCopiesCompareTwoUpdatesCallerWork8Threads}: as
+ * {@link #millionKeysOneSlotTwoUpdatesCallerWork8Threads}, called with copies of the keys (equal strings,
+ * other objects, as a gateway reads each request's key into a new string), and with the content comparison
+ * every exact limiter then makes before it may touch a key's state: the stored key the hash selects (a
+ * 4 MB table of references) and its bytes, against the copy.</li>
  * <li>{@link #tenThousandKeysHash1Thread}: the same over the 10 000 keys walked in order.</li>
  * </ul>
  *
@@ -121,8 +126,29 @@ public class FloorBenchmark {
         }
 
         long updateTwice(int hash) {
-            int i = (hash * 0x9E3779B9) >>> (32 - BITS);
+            int i = slot(hash);
             return (long) WORDS.getAndAdd(words, i, 1L) + (long) WORDS.getAndAdd(words, i, -1L);
+        }
+
+        static int slot(int hash) {
+            return (hash * 0x9E3779B9) >>> (32 - BITS); // the top 20 bits
+        }
+    }
+
+    /** Copies of the million keys, and the keys themselves stored in a table of 2^20 slots by their hash. */
+    @State(Scope.Benchmark)
+    public static class MillionKeyCopies {
+        String[] copies;
+        String[] stored;
+
+        @Setup
+        public void setup() {
+            String[] keys = LimiterBenchmark.Limiter.keys(1_000_000);
+            stored = new String[1 << MillionWords.BITS];
+            for (String k : keys) {
+                stored[MillionWords.slot(k.hashCode())] = k; // a later key may take an earlier one's slot
+            }
+            copies = LimiterBenchmark.copies(keys);
         }
     }
 
@@ -299,6 +325,17 @@ public class FloorBenchmark {
                                                                MillionWords w) {
         Blackhole.consumeCPU(LimiterBenchmark.CALLER_WORK);
         return w.updateTwice(s.keys[c.nextRandom(s.keys.length)].hashCode());
+    }
+
+    @Benchmark
+    @Threads(8)
+    public long millionKeyCopiesCompareTwoUpdatesCallerWork8Threads(MillionKeyCopies s, LimiterBenchmark.Caller c,
+                                                                   MillionWords w) {
+        Blackhole.consumeCPU(LimiterBenchmark.CALLER_WORK);
+        String copy = s.copies[c.nextRandom(s.copies.length)];
+        int hash = copy.hashCode();
+        boolean same = copy.equals(s.stored[MillionWords.slot(hash)]);
+        return w.updateTwice(hash) + (same ? 1 : 0); // the word does not wait for the comparison here
     }
 
     @Benchmark

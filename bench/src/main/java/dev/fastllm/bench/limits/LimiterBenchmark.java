@@ -142,6 +142,39 @@ public class LimiterBenchmark {
         }
     }
 
+    /**
+     * The 1 000 000 keys tracked as in {@link MillionKeys}, and called with copies: strings equal to the
+     * tracked ones but other objects, as a gateway reads each request's key from its header into a new
+     * string. A limiter then finds the key by comparing contents, not references: after the slot, the
+     * tracked string and its bytes are two more cache misses. The copies' hashes are computed in set-up (a
+     * gateway computes one from bytes it has just read).
+     */
+    @State(Scope.Benchmark)
+    public static class MillionKeyCopies extends Limiter {
+        String[] copies;
+
+        @Setup
+        public void setup() {
+            create();
+            String[] keys = keys(1_000_000);
+            LimitDecision holder = new LimitDecision();
+            for (String key : keys) {
+                acquireAndRelease(key, System.nanoTime() / clockDivisor, holder);
+            }
+            copies = copies(keys);
+        }
+    }
+
+    /** Equal strings that are other objects, with other byte arrays, their hashes computed. */
+    public static String[] copies(String[] keys) {
+        String[] copies = new String[keys.length];
+        for (int i = 0; i < keys.length; i++) {
+            copies[i] = new String(keys[i].toCharArray());
+            copies[i].hashCode();
+        }
+        return copies;
+    }
+
     /** Clock divisors: real milliseconds, milliseconds 100 times fast, and about 15 600 times fast. */
     static final long REAL_TIME = 1_000_000;
     static final long FAST_TIME = 10_000;
@@ -222,6 +255,21 @@ public class LimiterBenchmark {
     public boolean millionKeysCallerWork8Threads(MillionKeys s, Caller c) {
         Blackhole.consumeCPU(CALLER_WORK);
         return s.acquireAndRelease(s.keys[c.nextRandom(s.keys.length)], c.clock(s), c.holder);
+    }
+
+    /** As {@link #millionKeys8Threads}, each call with a copy of the key ({@link MillionKeyCopies}). */
+    @Benchmark
+    @Threads(8)
+    public boolean millionKeyCopies8Threads(MillionKeyCopies s, Caller c) {
+        return s.acquireAndRelease(s.copies[c.nextRandom(s.copies.length)], c.clock(s), c.holder);
+    }
+
+    /** Copies of the keys ({@link MillionKeyCopies}) and caller work between calls: a gateway's calls. */
+    @Benchmark
+    @Threads(8)
+    public boolean millionKeyCopiesCallerWork8Threads(MillionKeyCopies s, Caller c) {
+        Blackhole.consumeCPU(CALLER_WORK);
+        return s.acquireAndRelease(s.copies[c.nextRandom(s.copies.length)], c.clock(s), c.holder);
     }
 
     /** The caller work of the {@code CallerWork} cases alone. */
