@@ -65,6 +65,15 @@ public abstract class LimiterPointBenchmark {
             return allowed;
         }
 
+        /** Tracks the 1 000 000 keys of the million-key cases; returns them. */
+        final String[] trackMillion() {
+            String[] keys = keys(1_000_000);
+            for (String key : keys) {
+                acquireAndRelease(key, System.nanoTime() / clockDivisor);
+            }
+            return keys;
+        }
+
         static String[] keys(int n) {
             return LimiterBenchmark.Limiter.keys(n);
         }
@@ -91,10 +100,7 @@ public abstract class LimiterPointBenchmark {
 
         @Setup
         public void setup() {
-            keys = keys(1_000_000);
-            for (String key : keys) {
-                acquireAndRelease(key, System.nanoTime() / clockDivisor);
-            }
+            keys = trackMillion();
         }
     }
 
@@ -105,11 +111,7 @@ public abstract class LimiterPointBenchmark {
 
         @Setup
         public void setup() {
-            String[] keys = keys(1_000_000);
-            for (String key : keys) {
-                acquireAndRelease(key, System.nanoTime() / clockDivisor);
-            }
-            copies = LimiterBenchmark.copies(keys);
+            copies = LimiterBenchmark.copies(trackMillion());
         }
     }
 

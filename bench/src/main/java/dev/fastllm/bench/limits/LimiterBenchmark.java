@@ -78,6 +78,17 @@ public class LimiterBenchmark {
             return allowed;
         }
 
+        /** Creates the limiter and tracks the 1 000 000 keys of the million-key cases; returns them. */
+        final String[] trackMillion() {
+            create();
+            String[] keys = keys(1_000_000);
+            LimitDecision holder = new LimitDecision();
+            for (String key : keys) {
+                acquireAndRelease(key, System.nanoTime() / clockDivisor, holder);
+            }
+            return keys;
+        }
+
         /** {@code n} distinct API-key-like strings, the same in every benchmark that uses them. */
         public static String[] keys(int n) {
             String[] keys = new String[n];
@@ -133,12 +144,7 @@ public class LimiterBenchmark {
 
         @Setup
         public void setup() {
-            create();
-            keys = keys(1_000_000);
-            LimitDecision holder = new LimitDecision();
-            for (String key : keys) {
-                acquireAndRelease(key, System.nanoTime() / clockDivisor, holder);
-            }
+            keys = trackMillion();
         }
     }
 
@@ -155,13 +161,7 @@ public class LimiterBenchmark {
 
         @Setup
         public void setup() {
-            create();
-            String[] keys = keys(1_000_000);
-            LimitDecision holder = new LimitDecision();
-            for (String key : keys) {
-                acquireAndRelease(key, System.nanoTime() / clockDivisor, holder);
-            }
-            copies = copies(keys);
+            copies = copies(trackMillion());
         }
     }
 
