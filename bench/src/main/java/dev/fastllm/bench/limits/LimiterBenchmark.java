@@ -247,6 +247,17 @@ public class LimiterBenchmark {
     }
 
     /**
+     * As {@link #oneHotKey8Threads}, with {@link #CALLER_WORK} between calls: the hot key when its callers do
+     * something else too, so that fewer of them meet on the key at once.
+     */
+    @Benchmark
+    @Threads(8)
+    public boolean oneHotKeyCallerWork8Threads(OneHotKey s, Caller c) {
+        Blackhole.consumeCPU(CALLER_WORK);
+        return s.acquireAndRelease("sk-hot", c.clock(s), c.holder);
+    }
+
+    /**
      * As {@link #millionKeys8Threads}, with {@link #CALLER_WORK} between calls: what a caller that does
      * anything else pays per pair.
      */
