@@ -14,6 +14,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
 
 import java.util.concurrent.TimeUnit;
 
@@ -69,6 +70,19 @@ public class PoolBenchmark {
     @Benchmark
     @Threads(8)
     public Object eightThreads() throws Exception {
+        Object c = leases.acquire();
+        leases.release(c);
+        return c;
+    }
+
+    /**
+     * As {@link #eightThreads}, with {@code LimiterBenchmark.CALLER_WORK} between pairs: a caller that does
+     * something else between requests, so fewer threads meet on the pool at once.
+     */
+    @Benchmark
+    @Threads(8)
+    public Object eightThreadsCallerWork() throws Exception {
+        Blackhole.consumeCPU(dev.fastllm.bench.limits.LimiterBenchmark.CALLER_WORK);
         Object c = leases.acquire();
         leases.release(c);
         return c;

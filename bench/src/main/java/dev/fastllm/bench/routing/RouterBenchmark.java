@@ -18,6 +18,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
 
 import java.net.URI;
 import java.time.Duration;
@@ -99,6 +100,17 @@ public class RouterBenchmark {
     @Benchmark
     @Threads(8)
     public Object eightThreads() {
+        return pickAndEnd();
+    }
+
+    /**
+     * As {@link #eightThreads}, with {@code LimiterBenchmark.CALLER_WORK} between pairs: a caller that does
+     * something else between requests, so fewer threads meet on the group's words at once.
+     */
+    @Benchmark
+    @Threads(8)
+    public Object eightThreadsCallerWork() {
+        Blackhole.consumeCPU(dev.fastllm.bench.limits.LimiterBenchmark.CALLER_WORK);
         return pickAndEnd();
     }
 }
