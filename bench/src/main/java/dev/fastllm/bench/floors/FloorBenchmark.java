@@ -122,7 +122,7 @@ public class FloorBenchmark {
         final long[] words = new long[1 << BITS];
 
         long update(int hash) {
-            return (long) WORDS.getAndAdd(words, (hash * 0x9E3779B9) >>> (32 - BITS), 1L); // the top 20 bits
+            return (long) WORDS.getAndAdd(words, slot(hash), 1L);
         }
 
         long updateTwice(int hash) {

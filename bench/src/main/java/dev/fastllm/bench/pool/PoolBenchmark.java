@@ -1,5 +1,6 @@
 package dev.fastllm.bench.pool;
 
+import dev.fastllm.bench.limits.LimiterBenchmark;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -54,6 +55,12 @@ public class PoolBenchmark {
         }
     }
 
+    private Object acquireAndRelease() throws Exception {
+        Object c = leases.acquire();
+        leases.release(c);
+        return c;
+    }
+
     @TearDown(Level.Trial)
     public void tearDown() throws Exception {
         leases.close();
@@ -62,17 +69,13 @@ public class PoolBenchmark {
     @Benchmark
     @Threads(1)
     public Object oneThread() throws Exception {
-        Object c = leases.acquire();
-        leases.release(c);
-        return c;
+        return acquireAndRelease();
     }
 
     @Benchmark
     @Threads(8)
     public Object eightThreads() throws Exception {
-        Object c = leases.acquire();
-        leases.release(c);
-        return c;
+        return acquireAndRelease();
     }
 
     /**
@@ -82,9 +85,7 @@ public class PoolBenchmark {
     @Benchmark
     @Threads(8)
     public Object eightThreadsCallerWork() throws Exception {
-        Blackhole.consumeCPU(dev.fastllm.bench.limits.LimiterBenchmark.CALLER_WORK);
-        Object c = leases.acquire();
-        leases.release(c);
-        return c;
+        Blackhole.consumeCPU(LimiterBenchmark.CALLER_WORK);
+        return acquireAndRelease();
     }
 }

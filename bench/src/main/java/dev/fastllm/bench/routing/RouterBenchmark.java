@@ -1,5 +1,6 @@
 package dev.fastllm.bench.routing;
 
+import dev.fastllm.bench.limits.LimiterBenchmark;
 import dev.fastllm.core.routing.Claim;
 import dev.fastllm.core.routing.FastRouter;
 import dev.fastllm.gateway.config.Deployment;
@@ -110,7 +111,7 @@ public class RouterBenchmark {
     @Benchmark
     @Threads(8)
     public Object eightThreadsCallerWork() {
-        Blackhole.consumeCPU(dev.fastllm.bench.limits.LimiterBenchmark.CALLER_WORK);
+        Blackhole.consumeCPU(LimiterBenchmark.CALLER_WORK);
         return pickAndEnd();
     }
 }
