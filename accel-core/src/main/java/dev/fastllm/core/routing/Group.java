@@ -8,9 +8,14 @@ import java.util.SplittableRandom;
 /**
  * Everything a {@link FastRouter} knows about one model group, in primitive words read and written with
  * atomic operations and no lock: this minute's usage ({@link MinuteUsage}), and per deployment its requests
- * in flight and its last latencies (one padded block each, written by the picks and ends of that deployment
- * only), its cooldown end (one compact array, read by every pick, written on cooldown only) and its failure
- * window (an immutable pair swapped by compare-and-set, on failures only).
+ * in flight, its last latencies (a padded block written by the ends of that deployment only), its cooldown
+ * end (one compact array, read by every pick, written on cooldown only) and its failure window (an immutable
+ * pair swapped by compare-and-set, on failures only).
+ *
+ * <p>In-flight counts have lines of their own. Least-busy reads them on every pick and keeps one count per
+ * deployment; the other strategies only write them, and keep {@link #STRIPES} per deployment, a thread
+ * counting its claims and ends in the stripe of its id, so that threads on different cores rarely write
+ * the same line. A read sums the stripes.
  *
  * <p>A pick counts the deployments whose tight bit is clear and whose slack covers its tokens as candidates
  * without reading their words ({@link RoomyRegions}): with several cores picking, those reads were most of
@@ -19,10 +24,14 @@ import java.util.SplittableRandom;
  */
 final class Group {
     static final int CELL_STRIDE = 16;
-    private static final int IN_FLIGHT = 0;
-    private static final int LATENCY_SEQ = 1;
-    private static final int LATENCY_SUM = 2;
-    private static final int LATENCY_RING = 3;
+    private static final int LATENCY_SEQ = 0;
+    private static final int LATENCY_SUM = 1;
+    private static final int LATENCY_RING = 2;
+    /**
+     * Stripes of a deployment's in-flight count where no pick reads it (every strategy but least-busy): each
+     * thread counts its claims and ends in the stripe of its id, on a line of its own.
+     */
+    static final int STRIPES = 8;
 
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
     private static final VarHandle FAILS = MethodHandles.arrayElementVarHandle(FailWindow[].class);
@@ -52,6 +61,9 @@ final class Group {
     final SplittableRandom seeded;
     private final FastRouter router;
     private final long[] cells;
+    /** In-flight counts: {@link #stripes} per deployment, one per {@link #CELL_STRIDE} longs. */
+    private final long[] flights;
+    private final int stripes;
     private final long[] coolUntil;
     private final FailWindow[] fails;
     private volatile MinuteUsage usage;
@@ -66,6 +78,8 @@ final class Group {
         this.seeded = seeded;
         this.regions = new RoomyRegions(rpm, tpm);
         this.cells = new long[(size + 2) * CELL_STRIDE];
+        this.stripes = router.strategy == Choice.LEAST_BUSY ? 1 : STRIPES;
+        this.flights = new long[(size * stripes + 2) * CELL_STRIDE];
         this.coolUntil = new long[size];
         Arrays.fill(coolUntil, Long.MIN_VALUE);
         this.fails = new FailWindow[size];
@@ -125,7 +139,7 @@ final class Group {
     }
 
     private Claim claimed(int i, long now, long tokens) {
-        LONGS.getAndAdd(cells, cell(i, IN_FLIGHT), 1L);
+        LONGS.getAndAdd(flights, flight(i), 1L);
         return new Claim(this, i, now, tokens);
     }
 
@@ -220,8 +234,16 @@ final class Group {
         return -1;
     }
 
+    /**
+     * Requests in flight on deployment {@code i}: the sum of its stripes, read one by one, so exact whenever
+     * no claim or end is in progress, and never below zero (an end's stripe may be read before its claim's).
+     */
     long inFlight(int i) {
-        return (long) LONGS.getVolatile(cells, cell(i, IN_FLIGHT));
+        long sum = 0;
+        for (int s = 0; s < stripes; s++) {
+            sum += (long) LONGS.getVolatile(flights, (1 + i * stripes + s) * CELL_STRIDE);
+        }
+        return Math.max(0, sum);
     }
 
     long coolUntil(int i) {
@@ -237,9 +259,15 @@ final class Group {
         return (double) (long) LONGS.getVolatile(cells, cell(i, LATENCY_SUM)) / n;
     }
 
-    /** Every claim added one before it could be ended, so the count cannot go below zero. */
+    /** Every claim added one before it could be ended, so the sum of the stripes cannot go below zero. */
     private void decrementInFlight(int i) {
-        LONGS.getAndAdd(cells, cell(i, IN_FLIGHT), -1L);
+        LONGS.getAndAdd(flights, flight(i), -1L);
+    }
+
+    /** The calling thread's stripe of deployment {@code i}'s in-flight count (a thread's ends may go to another). */
+    private int flight(int i) {
+        int s = (int) Thread.currentThread().getId() & (stripes - 1);
+        return (1 + i * stripes + s) * CELL_STRIDE;
     }
 
     /**

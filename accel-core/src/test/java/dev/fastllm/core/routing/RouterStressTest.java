@@ -6,6 +6,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -99,6 +100,55 @@ class RouterStressTest {
         }
         for (String id : new String[]{"x", "y"}) {
             assertEquals(0, router.inFlight("h", id), id);
+        }
+    }
+
+    /**
+     * Claims picked on 64 threads and ended on 64 others, and some on the test's thread: whichever threads
+     * count a claim in and out, the in-flight counts are exact once nothing is in progress.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"simple-shuffle", "least-busy", "latency-based-routing", "usage-based-routing-v2"})
+    void inFlightIsExactWhenClaimsEndOnOtherThreads(String strategy) throws Exception {
+        FastRouter router = router(strategy, 5, 1_000);
+        String[] ids = {"a", "b", "c"};
+        ConcurrentLinkedQueue<Claim> open = new ConcurrentLinkedQueue<>();
+        runAll(thread -> {
+            for (int i = 0; i < 200; i++) {
+                open.add(router.pick("g", 10, T0 + i));
+            }
+        });
+        assertInFlight(router, ids, open);
+        runAll(thread -> {
+            for (int i = 0; i < 100; i++) {
+                Claim c = open.poll();
+                assertTrue(router.onEnd(c, 200, 10, T0 + 500));
+            }
+        });
+        assertEquals(THREADS * 100, open.size());
+        assertInFlight(router, ids, open);
+        for (int i = 0; i < THREADS * 50; i++) {
+            assertTrue(router.onEnd(open.poll(), 200, 10, T0 + 600));
+        }
+        assertInFlight(router, ids, open);
+        runAll(thread -> {
+            Claim c;
+            while ((c = open.poll()) != null) {
+                assertTrue(router.onEnd(c, 500, 0, T0 + 700));
+            }
+        });
+        for (String id : ids) {
+            assertEquals(0, router.inFlight("g", id), id);
+        }
+    }
+
+    private static void assertInFlight(FastRouter router, String[] ids, Iterable<Claim> open) {
+        int[] expected = new int[ids.length];
+        for (Claim c : open) {
+            expected[c.deployment()]++;
+        }
+        for (int i = 0; i < ids.length; i++) {
+            assertEquals(expected[i], router.inFlight("g", ids[i]), ids[i]);
         }
     }
 
