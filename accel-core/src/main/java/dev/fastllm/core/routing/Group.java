@@ -15,7 +15,8 @@ import java.util.SplittableRandom;
  * <p>In-flight counts have lines of their own. Least-busy reads them on every pick and keeps one count per
  * deployment; the other strategies only write them, and keep {@link #STRIPES} per deployment, a thread
  * counting its claims and ends in the stripe of its id, so that threads on different cores rarely write
- * the same line. A read sums the stripes.
+ * the same line. The first thread of a stripe owns it and counts with plain stores; any other thread of that
+ * stripe adds atomically to a second word beside it. A read sums the stripes.
  *
  * <p>A pick counts the deployments whose tight bit is clear and whose slack covers its tokens as candidates
  * without reading their words ({@link RoomyRegions}): with several cores picking, those reads were most of
@@ -32,6 +33,10 @@ final class Group {
      * thread counts its claims and ends in the stripe of its id, on a line of its own.
      */
     static final int STRIPES = 8;
+    /** A stripe's words: the id of the thread that owns it (0: none yet), its count, the others' count. */
+    private static final int OWNER = 0;
+    private static final int OWN = 1;
+    private static final int SHARED = 2;
 
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
     private static final VarHandle FAILS = MethodHandles.arrayElementVarHandle(FailWindow[].class);
@@ -139,7 +144,7 @@ final class Group {
     }
 
     private Claim claimed(int i, long now, long tokens) {
-        LONGS.getAndAdd(flights, flight(i), 1L);
+        countInFlight(i, 1L);
         return new Claim(this, i, now, tokens);
     }
 
@@ -241,7 +246,8 @@ final class Group {
     long inFlight(int i) {
         long sum = 0;
         for (int s = 0; s < stripes; s++) {
-            sum += (long) LONGS.getVolatile(flights, (1 + i * stripes + s) * CELL_STRIDE);
+            int at = (1 + i * stripes + s) * CELL_STRIDE;
+            sum += (long) LONGS.getVolatile(flights, at + OWN) + (long) LONGS.getVolatile(flights, at + SHARED);
         }
         return Math.max(0, sum);
     }
@@ -261,13 +267,27 @@ final class Group {
 
     /** Every claim added one before it could be ended, so the sum of the stripes cannot go below zero. */
     private void decrementInFlight(int i) {
-        LONGS.getAndAdd(flights, flight(i), -1L);
+        countInFlight(i, -1L);
     }
 
-    /** The calling thread's stripe of deployment {@code i}'s in-flight count (a thread's ends may go to another). */
-    private int flight(int i) {
-        int s = (int) Thread.currentThread().getId() & (stripes - 1);
-        return (1 + i * stripes + s) * CELL_STRIDE;
+    /**
+     * Adds {@code delta} to deployment {@code i}'s in-flight count in the calling thread's stripe (a thread's
+     * ends may go to another stripe than their claims). The first thread to use a stripe owns it for good and
+     * counts there with plain stores, no atomic operation, as no other thread writes that word; any other
+     * thread of the stripe adds atomically to the stripe's shared word. Thread ids are never reused, so a
+     * stripe whose owner ended stays shared.
+     */
+    private void countInFlight(int i, long delta) {
+        long tid = Thread.currentThread().getId();
+        int at = (1 + i * stripes + ((int) tid & (stripes - 1))) * CELL_STRIDE;
+        if (stripes > 1) {
+            long owner = (long) LONGS.getAcquire(flights, at + OWNER);
+            if (owner == tid || (owner == 0 && LONGS.compareAndSet(flights, at + OWNER, 0L, tid))) {
+                LONGS.setRelease(flights, at + OWN, (long) LONGS.get(flights, at + OWN) + delta);
+                return;
+            }
+        }
+        LONGS.getAndAdd(flights, at + SHARED, delta);
     }
 
     /**
