@@ -246,7 +246,7 @@ final class Group {
     long inFlight(int i) {
         long sum = 0;
         for (int s = 0; s < stripes; s++) {
-            int at = (1 + i * stripes + s) * CELL_STRIDE;
+            int at = stripe(i, s);
             sum += (long) LONGS.getVolatile(flights, at + OWN) + (long) LONGS.getVolatile(flights, at + SHARED);
         }
         return Math.max(0, sum);
@@ -278,16 +278,23 @@ final class Group {
      * stripe whose owner ended stays shared.
      */
     private void countInFlight(int i, long delta) {
-        long tid = Thread.currentThread().getId();
-        int at = (1 + i * stripes + ((int) tid & (stripes - 1))) * CELL_STRIDE;
-        if (stripes > 1) {
-            long owner = (long) LONGS.getAcquire(flights, at + OWNER);
-            if (owner == tid || (owner == 0 && LONGS.compareAndSet(flights, at + OWNER, 0L, tid))) {
-                LONGS.setRelease(flights, at + OWN, (long) LONGS.get(flights, at + OWN) + delta);
-                return;
-            }
+        if (stripes == 1) { // least-busy: one count, read by every pick
+            LONGS.getAndAdd(flights, stripe(i, 0) + SHARED, delta);
+            return;
         }
-        LONGS.getAndAdd(flights, at + SHARED, delta);
+        long tid = Thread.currentThread().getId();
+        int at = stripe(i, (int) tid & (STRIPES - 1));
+        long owner = (long) LONGS.getAcquire(flights, at + OWNER);
+        if (owner == tid || (owner == 0 && LONGS.compareAndSet(flights, at + OWNER, 0L, tid))) {
+            LONGS.setRelease(flights, at + OWN, (long) LONGS.get(flights, at + OWN) + delta);
+        } else {
+            LONGS.getAndAdd(flights, at + SHARED, delta);
+        }
+    }
+
+    /** Index of stripe {@code s} of deployment {@code i}'s in-flight count in {@link #flights}. */
+    private int stripe(int i, int s) {
+        return (1 + i * stripes + s) * CELL_STRIDE;
     }
 
     /**
