@@ -13,7 +13,8 @@ import java.util.SplittableRandom;
  * pair swapped by compare-and-set, on failures only).
  *
  * <p>In-flight counts have lines of their own. Least-busy reads them on every pick and keeps one count per
- * deployment; the other strategies only write them, and keep {@link #STRIPES} per deployment, a thread
+ * deployment, all side by side, so that a pick reads one line (eight deployments a line) where it read one
+ * per candidate; the other strategies only write them, and keep {@link #STRIPES} per deployment, a thread
  * counting its claims and ends in the stripe of its id, so that threads on different cores rarely write
  * the same line. The first thread of a stripe owns it and counts with plain stores; any other thread of that
  * stripe adds atomically to a second word beside it. A read sums the stripes.
@@ -66,12 +67,17 @@ final class Group {
     final SplittableRandom seeded;
     private final FastRouter router;
     private final long[] cells;
-    /** In-flight counts: {@link #stripes} per deployment, one per {@link #CELL_STRIDE} longs. */
+    /**
+     * In-flight counts: {@link #stripes} per deployment, one per {@link #CELL_STRIDE} longs; under least-busy
+     * (one stripe) the counts side by side from index {@link #CELL_STRIDE} on, padded on both sides.
+     */
     private final long[] flights;
     private final int stripes;
     private final long[] coolUntil;
     private final FailWindow[] fails;
     private volatile MinuteUsage usage;
+    /** Usage words side by side ({@link MinuteUsage}): usage-based picks read every candidate's word. */
+    private final boolean dense;
 
     Group(FastRouter router, String[] ids, long[] rpm, long[] tpm, long[] weights, SplittableRandom seeded) {
         this.router = router;
@@ -82,14 +88,15 @@ final class Group {
         this.weights = weights;
         this.seeded = seeded;
         this.regions = new RoomyRegions(rpm, tpm);
+        this.dense = router.strategy == Choice.USAGE;
         this.cells = new long[(size + 2) * CELL_STRIDE];
         this.stripes = router.strategy == Choice.LEAST_BUSY ? 1 : STRIPES;
-        this.flights = new long[(size * stripes + 2) * CELL_STRIDE];
+        this.flights = new long[stripes == 1 ? 2 * CELL_STRIDE + size : (size * stripes + 2) * CELL_STRIDE];
         this.coolUntil = new long[size];
         Arrays.fill(coolUntil, Long.MIN_VALUE);
         this.fails = new FailWindow[size];
         Arrays.fill(fails, NO_FAILURES);
-        this.usage = new MinuteUsage(Long.MIN_VALUE, size, regions.alwaysTight);
+        this.usage = new MinuteUsage(Long.MIN_VALUE, size, regions.alwaysTight, dense);
     }
 
     Claim pick(long tokens, long now) {
@@ -107,7 +114,7 @@ final class Group {
             }
             if (candidates == 0) {
                 if (seen == null
-                        && !USAGE.compareAndSet(this, u, new MinuteUsage(minute, size, regions.alwaysTight))) {
+                        && !USAGE.compareAndSet(this, u, new MinuteUsage(minute, size, regions.alwaysTight, dense))) {
                     continue;
                 }
                 return null;
@@ -116,7 +123,7 @@ final class Group {
             if (seen == null) {
                 long word = MinuteUsage.word(1, tokens);
                 if (USAGE.compareAndSet(this, u,
-                        MinuteUsage.startedWith(minute, size, chosen, word, regions.tightWith(chosen, word)))) {
+                        MinuteUsage.startedWith(minute, size, chosen, word, regions.tightWith(chosen, word), dense))) {
                     return claimed(chosen, now, tokens);
                 }
                 continue; // another call started the minute: choose again in it
@@ -182,7 +189,7 @@ final class Group {
             if (minute > u.minute) {
                 // a new minute holds no reservation to drop: only what was used
                 long word = MinuteUsage.word(0, used);
-                MinuteUsage started = MinuteUsage.startedWith(minute, size, i, word, regions.tightWith(i, word));
+                MinuteUsage started = MinuteUsage.startedWith(minute, size, i, word, regions.tightWith(i, word), dense);
                 if (USAGE.compareAndSet(this, u, started)) {
                     return;
                 }
@@ -215,7 +222,7 @@ final class Group {
                 earliest = Math.min(earliest, at);
             }
             if (seen == null
-                    && !USAGE.compareAndSet(this, u, new MinuteUsage(minute, size, regions.alwaysTight))) {
+                    && !USAGE.compareAndSet(this, u, new MinuteUsage(minute, size, regions.alwaysTight, dense))) {
                 continue; // the original starts the minute here too
             }
             if (earliest == Long.MAX_VALUE) {
@@ -240,10 +247,14 @@ final class Group {
     }
 
     /**
-     * Requests in flight on deployment {@code i}: the sum of its stripes, read one by one, so exact whenever
-     * no claim or end is in progress, and never below zero (an end's stripe may be read before its claim's).
+     * Requests in flight on deployment {@code i}: its count under least-busy, else the sum of its stripes,
+     * read one by one, so exact whenever no claim or end is in progress; never below zero (an end's stripe
+     * may be read before its claim's).
      */
     long inFlight(int i) {
+        if (stripes == 1) {
+            return Math.max(0, (long) LONGS.getVolatile(flights, CELL_STRIDE + i));
+        }
         long sum = 0;
         for (int s = 0; s < stripes; s++) {
             int at = stripe(i, s);
@@ -278,8 +289,8 @@ final class Group {
      * stripe whose owner ended stays shared.
      */
     private void countInFlight(int i, long delta) {
-        if (stripes == 1) { // least-busy: one count, read by every pick
-            LONGS.getAndAdd(flights, stripe(i, 0) + SHARED, delta);
+        if (stripes == 1) { // least-busy: one count beside the others, read by every pick
+            LONGS.getAndAdd(flights, CELL_STRIDE + i, delta);
             return;
         }
         long tid = Thread.currentThread().getId();

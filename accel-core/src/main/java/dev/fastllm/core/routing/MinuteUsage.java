@@ -5,7 +5,9 @@ import java.lang.invoke.VarHandle;
 
 /**
  * A group's requests and tokens in one calendar minute: one word per deployment, requests in the top 20
- * bits and tokens in the low 43, each word on its own pair of cache lines. Checking a deployment's
+ * bits and tokens in the low 43, each word on its own pair of cache lines, or, for a strategy whose picks
+ * read every candidate's word (usage-based), all words side by side, so that a pick reads one or a few lines
+ * where it read one per candidate, each just written by another core. Checking a deployment's
  * {@code rpm} and {@code tpm} and claiming one request and its tokens is one compare-and-set on that word,
  * so two picks can never both take the last unit of capacity. A new minute is a new object swapped in
  * whole, already holding the claim or settlement of the call that starts it, so a minute's start is never
@@ -37,21 +39,27 @@ final class MinuteUsage {
 
     final long minute;
     private final long[] words;
+    /** Longs between two deployments' words: {@link #STRIDE}, or 1 when dense. */
+    private final int stride;
 
-    /** An empty minute whose tight bits are {@code tight}. */
-    MinuteUsage(long minute, int deployments, long tight) {
+    /**
+     * An empty minute whose tight bits are {@code tight}. Dense: the deployments' words side by side (on the
+     * lines after the tight bits', padded after the last); else {@link #STRIDE} apart.
+     */
+    MinuteUsage(long minute, int deployments, long tight, boolean dense) {
         this.minute = minute;
-        this.words = new long[(deployments + 2) * STRIDE];
+        this.stride = dense ? 1 : STRIDE;
+        this.words = new long[dense ? 2 * STRIDE + deployments : (deployments + 2) * STRIDE];
         this.words[TIGHT] = tight;
     }
 
     /**
      * A new minute in which deployment {@code i} holds {@code word} (see {@link #word}), with tight bits
-     * {@code tight}.
+     * {@code tight}, laid out as {@link #MinuteUsage} says for {@code dense}.
      */
-    static MinuteUsage startedWith(long minute, int deployments, int i, long word, long tight) {
-        MinuteUsage u = new MinuteUsage(minute, deployments, tight);
-        u.words[at(i)] = word;
+    static MinuteUsage startedWith(long minute, int deployments, int i, long word, long tight, boolean dense) {
+        MinuteUsage u = new MinuteUsage(minute, deployments, tight, dense);
+        u.words[u.at(i)] = word;
         return u; // published by the compare-and-set that installs it
     }
 
@@ -81,8 +89,8 @@ final class MinuteUsage {
         }
     }
 
-    private static int at(int i) {
-        return (i + 1) * STRIDE;
+    private int at(int i) {
+        return STRIDE + i * stride;
     }
 
     long requests(int i) {
@@ -91,7 +99,7 @@ final class MinuteUsage {
 
     /** Tokens used by deployment {@code i}; 0 when {@code u} is null (a minute not started yet). */
     static long tokens(MinuteUsage u, int i) {
-        return u == null ? 0 : (long) WORDS.getVolatile(u.words, at(i)) & TOKENS_MAX;
+        return u == null ? 0 : (long) WORDS.getVolatile(u.words, u.at(i)) & TOKENS_MAX;
     }
 
     /**
@@ -99,7 +107,7 @@ final class MinuteUsage {
      * stands for a minute not started yet, in which nothing is used.
      */
     static boolean fits(MinuteUsage u, int i, long tokens, long rpm, long tpm) {
-        return fits(u == null ? 0L : (long) WORDS.getVolatile(u.words, at(i)), tokens, rpm, tpm);
+        return fits(u == null ? 0L : (long) WORDS.getVolatile(u.words, u.at(i)), tokens, rpm, tpm);
     }
 
     private static boolean fits(long w, long tokens, long rpm, long tpm) {

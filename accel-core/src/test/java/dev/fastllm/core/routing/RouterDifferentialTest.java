@@ -38,7 +38,8 @@ class RouterDifferentialTest {
     }
 
     static Originals.Spec randomSpec(SplittableRandom rnd) {
-        int n = 1 + rnd.nextInt(5);
+        // one group in ten is wide, up to the most a group may have (words several lines long)
+        int n = rnd.nextInt(10) == 0 ? 6 + rnd.nextInt(FastRouter.MAX_DEPLOYMENTS - 5) : 1 + rnd.nextInt(5);
         String[] ids = new String[n];
         long[] rpm = new long[n];
         long[] tpm = new long[n];
