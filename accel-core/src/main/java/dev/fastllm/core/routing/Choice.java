@@ -88,7 +88,10 @@ final class Choice {
     private static int lowestLatency(Group g, long candidates) {
         double lowest = Double.MAX_VALUE;
         for (long m = candidates; m != 0; m &= m - 1) {
-            lowest = Math.min(lowest, g.averageLatency(Long.numberOfTrailingZeros(m)));
+            double average = g.averageLatency(Long.numberOfTrailingZeros(m));
+            if (average < lowest) { // Math.min's answer: averages are never NaN nor -0.0
+                lowest = average;
+            }
         }
         double threshold = lowest * (1 + FastRouter.LATENCY_BUFFER);
         long within = 0;
