@@ -26,7 +26,7 @@ class RouterDifferentialTest {
             "usage-based-routing"})
     void sameAnswersAsTheOriginal(String strategy) {
         long base = Long.getLong("router.seed", System.nanoTime());
-        for (int run = 0; run < 150; run++) {
+        for (int run = 0; run < Integer.getInteger("router.runs", 150); run++) {
             long seed = base + run;
             try {
                 runOnce(strategy, seed);
