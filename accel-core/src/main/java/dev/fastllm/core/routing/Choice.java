@@ -7,7 +7,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * deployment i is not cooling down and has capacity). Candidates are visited in index order and random
  * draws are made with the same bounds, in the same order, as the gateway's router makes them, so that with
  * the same seeded generator in one thread both choose the same deployment every time. A null
- * {@link MinuteUsage} stands for a minute not started yet.
+ * {@link MinuteUsage} {@code seen} stands for a minute not started yet; {@code u} is the group's latest
+ * minute, which holds the in-flight counts under least-busy.
  */
 final class Choice {
     static final int SIMPLE_SHUFFLE = 0;
@@ -18,16 +19,17 @@ final class Choice {
     private Choice() {
     }
 
-    static int choose(int strategy, Group g, MinuteUsage u, long candidates) {
+    /** @return the chosen deployment, or -1 when least-busy found {@code u}'s counts moved to a newer minute */
+    static int choose(int strategy, Group g, MinuteUsage u, MinuteUsage seen, long candidates) {
         switch (strategy) {
             case SIMPLE_SHUFFLE:
                 return weighted(g, candidates);
             case LEAST_BUSY:
-                return leastBusy(g, candidates);
+                return leastBusy(g, u, candidates);
             case LATENCY:
                 return lowestLatency(g, candidates);
             default:
-                return lowestUsage(g, u, candidates);
+                return lowestUsage(g, seen, candidates);
         }
     }
 
@@ -51,12 +53,16 @@ final class Choice {
         return last;
     }
 
-    private static int leastBusy(Group g, long candidates) {
+    private static int leastBusy(Group g, MinuteUsage u, long candidates) {
         long best = Long.MAX_VALUE;
         long ties = 0;
         for (long m = candidates; m != 0; m &= m - 1) {
             int i = Long.numberOfTrailingZeros(m);
-            long load = g.inFlight(i);
+            long load = u.flights(i);
+            if (MinuteUsage.moved(load)) {
+                return -1;
+            }
+            load = Math.max(0, load); // below zero for a moment while a new minute's counts move in
             if (load < best) {
                 best = load;
                 ties = 0;

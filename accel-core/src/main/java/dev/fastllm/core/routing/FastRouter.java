@@ -56,6 +56,8 @@ public final class FastRouter {
     final int strategy;
     final int allowedFails;
     final long cooldownMillis;
+    /** Side-by-side usage words in aligned direct buffers ({@link MinuteUsage}); false: on the heap (tests). */
+    final boolean offHeapLines;
     private final String strategyName;
     private final Map<String, Group> groups;
 
@@ -64,6 +66,7 @@ public final class FastRouter {
         this.strategy = b.strategy;
         this.allowedFails = b.allowedFails;
         this.cooldownMillis = b.cooldownMillis;
+        this.offHeapLines = b.offHeapLines;
         Map<String, Group> built = new HashMap<>();
         SplittableRandom seeds = b.seeded ? new SplittableRandom(b.seed) : null;
         for (GroupSpec spec : b.specs) {
@@ -180,6 +183,7 @@ public final class FastRouter {
         private final java.util.Set<String> names = new java.util.HashSet<>();
         private boolean seeded;
         private long seed;
+        private boolean offHeapLines = true;
 
         private Builder(String strategyName, int allowedFails, long cooldownMillis) {
             this.strategyName = Objects.requireNonNull(strategyName);
@@ -199,6 +203,15 @@ public final class FastRouter {
         public Builder seed(long seed) {
             this.seeded = true;
             this.seed = seed;
+            return this;
+        }
+
+        /**
+         * Keeps side-by-side usage words on the heap, as when no direct buffer can be had (for tests of that
+         * layout).
+         */
+        Builder onHeapLines() {
+            this.offHeapLines = false;
             return this;
         }
 
@@ -280,7 +293,7 @@ public final class FastRouter {
             for (int i = 0; i < n; i++) {
                 weights[i] = by == null ? 1 : Math.max(0, by[i]); // unset counts 0
             }
-            return new Group(router, ids, rpmLimit, tpmLimit, weights, seeded);
+            return new Group(router, ids, rpmLimit, tpmLimit, weights, seeded, router.offHeapLines);
         }
     }
 }

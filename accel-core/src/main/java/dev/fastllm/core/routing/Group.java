@@ -12,12 +12,14 @@ import java.util.SplittableRandom;
  * end (one compact array, read by every pick, written on cooldown only) and its failure window (an immutable
  * pair swapped by compare-and-set, on failures only).
  *
- * <p>In-flight counts have lines of their own. Least-busy reads them on every pick and keeps one count per
- * deployment, all side by side, so that a pick reads one line (eight deployments a line) where it read one
- * per candidate; the other strategies only write them, and keep {@link #STRIPES} per deployment, a thread
- * counting its claims and ends in the stripe of its id, so that threads on different cores rarely write
- * the same line. The first thread of a stripe owns it and counts with plain stores; any other thread of that
- * stripe adds atomically to a second word beside it. A read sums the stripes.
+ * <p>In-flight counts. Least-busy reads them on every pick and keeps one count per deployment in the
+ * minute's usage, right after the usage words, so that a pick's reads, its claim and its count, and an end's
+ * count and settlement, all meet on one line; whoever starts a minute moves the counts into it
+ * ({@link #startMinute}). The other strategies only write them, and keep {@link #STRIPES} per deployment, on
+ * lines of their own, a thread counting its claims and ends in the stripe of its id, so that threads on
+ * different cores rarely write the same line. The first thread of a stripe owns it and counts with plain
+ * stores; any other thread of that stripe adds atomically to a second word beside it. A read sums the
+ * stripes.
  *
  * <p>A pick counts the deployments whose tight bit is clear and whose slack covers its tokens as candidates
  * without reading their words ({@link RoomyRegions}): with several cores picking, those reads were most of
@@ -68,18 +70,25 @@ final class Group {
     private final FastRouter router;
     private final long[] cells;
     /**
-     * In-flight counts: {@link #stripes} per deployment, one per {@link #CELL_STRIDE} longs; under least-busy
-     * (one stripe) the counts side by side from index {@link #CELL_STRIDE} on, padded on both sides.
+     * In-flight counts: {@link #STRIPES} per deployment, one per {@link #CELL_STRIDE} longs; null under
+     * least-busy, whose counts are in the minute's usage.
      */
     private final long[] flights;
-    private final int stripes;
+    /** Least-busy: the in-flight counts are in the minute's usage. */
+    private final boolean flightsInUsage;
     private final long[] coolUntil;
     private final FailWindow[] fails;
     private volatile MinuteUsage usage;
-    /** Usage words side by side ({@link MinuteUsage}): usage-based picks read every candidate's word. */
-    private final boolean dense;
+    /**
+     * Usage words side by side ({@link MinuteUsage}) where picks read every candidate's word or count
+     * (usage-based, least-busy), with the in-flight counts under least-busy; else padded.
+     */
+    private final MinuteUsage.Layout layout;
+    /** Side-by-side words in an aligned direct buffer (else on the heap). */
+    private final boolean offHeap;
 
-    Group(FastRouter router, String[] ids, long[] rpm, long[] tpm, long[] weights, SplittableRandom seeded) {
+    Group(FastRouter router, String[] ids, long[] rpm, long[] tpm, long[] weights, SplittableRandom seeded,
+          boolean offHeap) {
         this.router = router;
         this.ids = ids;
         this.size = ids.length;
@@ -88,15 +97,17 @@ final class Group {
         this.weights = weights;
         this.seeded = seeded;
         this.regions = new RoomyRegions(rpm, tpm);
-        this.dense = router.strategy == Choice.USAGE;
+        this.flightsInUsage = router.strategy == Choice.LEAST_BUSY;
+        this.layout = flightsInUsage ? MinuteUsage.Layout.SIDE_BY_SIDE_WITH_FLIGHTS
+                : router.strategy == Choice.USAGE ? MinuteUsage.Layout.SIDE_BY_SIDE : MinuteUsage.Layout.PADDED;
+        this.offHeap = offHeap;
         this.cells = new long[(size + 2) * CELL_STRIDE];
-        this.stripes = router.strategy == Choice.LEAST_BUSY ? 1 : STRIPES;
-        this.flights = new long[stripes == 1 ? 2 * CELL_STRIDE + size : (size * stripes + 2) * CELL_STRIDE];
+        this.flights = flightsInUsage ? null : new long[(size * STRIPES + 2) * CELL_STRIDE];
         this.coolUntil = new long[size];
         Arrays.fill(coolUntil, Long.MIN_VALUE);
         this.fails = new FailWindow[size];
         Arrays.fill(fails, NO_FAILURES);
-        this.usage = new MinuteUsage(Long.MIN_VALUE, size, regions.alwaysTight, dense);
+        this.usage = new MinuteUsage(Long.MIN_VALUE, size, regions.alwaysTight, layout, offHeap);
     }
 
     Claim pick(long tokens, long now) {
@@ -113,17 +124,19 @@ final class Group {
                 }
             }
             if (candidates == 0) {
-                if (seen == null
-                        && !USAGE.compareAndSet(this, u, new MinuteUsage(minute, size, regions.alwaysTight, dense))) {
+                if (seen == null && !startMinute(u, emptyMinute(minute))) {
                     continue;
                 }
                 return null;
             }
-            int chosen = Choice.choose(router.strategy, this, seen, candidates);
+            int chosen = Choice.choose(router.strategy, this, u, seen, candidates);
+            if (chosen < 0) {
+                continue; // least-busy read counts that had moved to a new minute: choose in that one
+            }
             if (seen == null) {
                 long word = MinuteUsage.word(1, tokens);
-                if (USAGE.compareAndSet(this, u,
-                        MinuteUsage.startedWith(minute, size, chosen, word, regions.tightWith(chosen, word), dense))) {
+                if (startMinute(u, MinuteUsage.startedWith(minute, size, chosen, word,
+                        regions.tightWith(chosen, word), layout, offHeap))) {
                     return claimed(chosen, now, tokens);
                 }
                 continue; // another call started the minute: choose again in it
@@ -148,6 +161,40 @@ final class Group {
             u.markTight(i);
         }
         return result >= 0;
+    }
+
+    private MinuteUsage emptyMinute(long minute) {
+        return new MinuteUsage(minute, size, regions.alwaysTight, layout, offHeap);
+    }
+
+    /**
+     * Installs {@code next} in place of {@code u}; under least-busy then moves the in-flight counts from
+     * {@code u} to the newest minute, so that none is lost to a claim or end still working on {@code u}
+     * (which finds them moved and counts in the newest minute). A pick may read a count in {@code next}
+     * before the move: it lags the claims that made it by that moment.
+     *
+     * @return false when another call installed a minute first
+     */
+    private boolean startMinute(MinuteUsage u, MinuteUsage next) {
+        if (!USAGE.compareAndSet(this, u, next)) {
+            return false;
+        }
+        if (flightsInUsage) {
+            for (int i = 0; i < size; i++) {
+                long moving = u.takeFlights(i);
+                if (moving != 0) {
+                    addFlights(next, i, moving);
+                }
+            }
+        }
+        return true;
+    }
+
+    /** Adds to deployment {@code i}'s count in {@code u}, or in the newest minute if it moved on from there. */
+    private void addFlights(MinuteUsage u, int i, long delta) {
+        while (!u.addFlights(i, delta)) {
+            u = usage; // installed before the counts of the one before were marked moved
+        }
     }
 
     private Claim claimed(int i, long now, long tokens) {
@@ -189,8 +236,9 @@ final class Group {
             if (minute > u.minute) {
                 // a new minute holds no reservation to drop: only what was used
                 long word = MinuteUsage.word(0, used);
-                MinuteUsage started = MinuteUsage.startedWith(minute, size, i, word, regions.tightWith(i, word), dense);
-                if (USAGE.compareAndSet(this, u, started)) {
+                MinuteUsage started = MinuteUsage.startedWith(minute, size, i, word, regions.tightWith(i, word),
+                        layout, offHeap);
+                if (startMinute(u, started)) {
                     return;
                 }
                 continue;
@@ -221,8 +269,7 @@ final class Group {
                 at = Math.max(at, coolUntil(i));
                 earliest = Math.min(earliest, at);
             }
-            if (seen == null
-                    && !USAGE.compareAndSet(this, u, new MinuteUsage(minute, size, regions.alwaysTight, dense))) {
+            if (seen == null && !startMinute(u, emptyMinute(minute))) {
                 continue; // the original starts the minute here too
             }
             if (earliest == Long.MAX_VALUE) {
@@ -249,14 +296,19 @@ final class Group {
     /**
      * Requests in flight on deployment {@code i}: its count under least-busy, else the sum of its stripes,
      * read one by one, so exact whenever no claim or end is in progress; never below zero (an end's stripe
-     * may be read before its claim's).
+     * may be read before its claim's, and a new minute's count before the counts moved in).
      */
     long inFlight(int i) {
-        if (stripes == 1) {
-            return Math.max(0, (long) LONGS.getVolatile(flights, CELL_STRIDE + i));
+        if (flightsInUsage) {
+            for (;;) {
+                long count = usage.flights(i);
+                if (!MinuteUsage.moved(count)) {
+                    return Math.max(0, count);
+                }
+            }
         }
         long sum = 0;
-        for (int s = 0; s < stripes; s++) {
+        for (int s = 0; s < STRIPES; s++) {
             int at = stripe(i, s);
             sum += (long) LONGS.getVolatile(flights, at + OWN) + (long) LONGS.getVolatile(flights, at + SHARED);
         }
@@ -289,8 +341,8 @@ final class Group {
      * stripe whose owner ended stays shared.
      */
     private void countInFlight(int i, long delta) {
-        if (stripes == 1) { // least-busy: one count beside the others, read by every pick
-            LONGS.getAndAdd(flights, CELL_STRIDE + i, delta);
+        if (flightsInUsage) { // least-busy: one count in the minute's usage, read by every pick
+            addFlights(usage, i, delta);
             return;
         }
         long tid = Thread.currentThread().getId();
@@ -305,7 +357,7 @@ final class Group {
 
     /** Index of stripe {@code s} of deployment {@code i}'s in-flight count in {@link #flights}. */
     private int stripe(int i, int s) {
-        return (1 + i * stripes + s) * CELL_STRIDE;
+        return (1 + i * STRIPES + s) * CELL_STRIDE;
     }
 
     /**

@@ -41,9 +41,18 @@ final class Originals {
     }
 
     static FastRouter twin(String strategy, int allowedFails, long cooldownSeconds, Long seed, Spec spec) {
+        return twin(strategy, allowedFails, cooldownSeconds, seed, spec, false);
+    }
+
+    /** @param onHeapLines side-by-side usage words on the heap, as when no direct buffer can be had */
+    static FastRouter twin(String strategy, int allowedFails, long cooldownSeconds, Long seed, Spec spec,
+                           boolean onHeapLines) {
         FastRouter.Builder b = FastRouter.builder(strategy, allowedFails, cooldownSeconds * 1000);
         if (seed != null) {
             b.seed(seed);
+        }
+        if (onHeapLines) {
+            b.onHeapLines();
         }
         return b.group(spec.group(), spec.ids(), spec.rpm(), spec.tpm(), spec.weight()).build();
     }

@@ -59,8 +59,9 @@ class RouterDifferentialTest {
         int allowedFails = rnd.nextInt(4);
         long cooldownSeconds = rnd.nextInt(11);
         long routerSeed = rnd.nextLong();
+        boolean onHeapLines = rnd.nextInt(4) == 0; // the layout kept when no direct buffer can be had
         Router a = Originals.original(strategy, allowedFails, cooldownSeconds, routerSeed, spec);
-        FastRouter b = Originals.twin(strategy, allowedFails, cooldownSeconds, routerSeed, spec);
+        FastRouter b = Originals.twin(strategy, allowedFails, cooldownSeconds, routerSeed, spec, onHeapLines);
         List<Route> routes = new ArrayList<>();
         List<Claim> claims = new ArrayList<>();
         long now = 1_700_000_000_000L + rnd.nextLong(1_000_000);
