@@ -31,7 +31,9 @@ import java.util.SplittableRandom;
  * more); a deployment's tokens in a minute saturate at 2^43 - 1 (the original's at 2^63 - 1); at most 64
  * deployments per group. Under concurrent calls: a pick's claim of capacity is atomic, but its in-flight
  * count is incremented just after it, so {@link #inFlight} may lag a pick by a moment (an end decrements it
- * just before settling); a latency average may be read between an end's two updates (ring slot, then sum);
+ * just before settling), and under least-busy, whose counts move into each new minute, a count read in the
+ * moment between a minute's start and that move lags the claims not moved yet; a latency average may be
+ * read between an end's two updates (ring slot, then sum);
  * strategies compare in-flight counts, usage and latencies read a moment before the claim.
  */
 public final class FastRouter {
