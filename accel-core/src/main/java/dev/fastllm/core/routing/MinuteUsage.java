@@ -7,28 +7,6 @@ import java.nio.ByteOrder;
 
 /**
  * A group's requests and tokens in one calendar minute: one word per deployment, requests in the top 20
- * bits and tokens in the low 43, each word on its own pair of cache lines, or, for a strategy whose picks
- * read every candidate's word (usage-based), all words side by side, so that a pick reads one or a few lines
- * where it read one per candidate, each just written by another core. Checking a deployment's
- * {@code rpm} and {@code tpm} and claiming one request and its tokens is one compare-and-set on that word,
- * so two picks can never both take the last unit of capacity. A new minute is a new object swapped in
- * whole, already holding the claim or settlement of the call that starts it, so a minute's start is never
- * visible apart from the call that made it.
- *
- * <p>Beside the words, one read-mostly word of <em>tight</em> bits (bit i for deployment i), on a line of
- * its own: a clear bit promises that deployment i's word lies in its roomy region (see
- * {@link RoomyRegions}), where any request of up to the deployment's slack fits, so that a pick can count it a
- * candidate without reading its word, which the other cores keep writing. A bit is set by whoever leaves
- * the region (after the compare-and-set that does) and is never cleared within a minute; a new minute
- * starts with the bits its first word and the limits call for. Between the update and the bit a
- * concurrent pick may count a full deployment a candidate: the claim's compare-and-set re-checks, so
- * capacity is still never oversold.
- *
- * <p>Counts are exact up to {@link #REQUESTS_MAX} requests and {@link #TOKENS_MAX} tokens per deployment
- * and minute, and saturate there; {@link FastRouter} refuses limits above them.
- */
-/**
- * A group's requests and tokens in one calendar minute: one word per deployment, requests in the top 20
  * bits and tokens in the low 43. Checking a deployment's {@code rpm} and {@code tpm} and claiming one request
  * and its tokens is one compare-and-set on that word, so two picks can never both take the last unit of
  * capacity. A new minute is a new object swapped in whole, already holding the claim or settlement of the
