@@ -147,7 +147,7 @@ public class PoolLincheckTest {
     @Test
     void modelChecking() {
         new ModelCheckingOptions().sequentialSpecification(Original.class)
-                .iterations(10).invocationsPerIteration(300)
+                .iterations(Integer.getInteger("lincheck.iterations", 10)).invocationsPerIteration(300)
                 .threads(3).actorsPerThread(3)
                 .check(PoolLincheckTest.class);
     }
@@ -155,7 +155,7 @@ public class PoolLincheckTest {
     @Test
     void stress() {
         new StressOptions().sequentialSpecification(Original.class)
-                .iterations(40).invocationsPerIteration(1_000)
+                .iterations(Integer.getInteger("lincheck.iterations", 40)).invocationsPerIteration(1_000)
                 .threads(3).actorsPerThread(3)
                 .check(PoolLincheckTest.class);
     }

@@ -72,7 +72,7 @@ public class RouterLincheckTest {
     @Test
     void modelChecking() {
         new ModelCheckingOptions().sequentialSpecification(Original.class)
-                .iterations(8).invocationsPerIteration(300)
+                .iterations(Integer.getInteger("lincheck.iterations", 8)).invocationsPerIteration(300)
                 .threads(3).actorsPerThread(3)
                 .check(RouterLincheckTest.class);
     }
@@ -80,7 +80,7 @@ public class RouterLincheckTest {
     @Test
     void stress() {
         new StressOptions().sequentialSpecification(Original.class)
-                .iterations(10).invocationsPerIteration(1_000)
+                .iterations(Integer.getInteger("lincheck.iterations", 10)).invocationsPerIteration(1_000)
                 .threads(3).actorsPerThread(3)
                 .check(RouterLincheckTest.class);
     }
