@@ -1,5 +1,7 @@
 package dev.fastllm.core.pool;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BiConsumer;
@@ -31,8 +33,9 @@ import java.util.function.LongSupplier;
  * and is refused only when nothing could be: the original, under one lock, never shows a full queue beside a
  * free connection.
  *
- * <p>Differences from the original, all under concurrency only: "most recently used" is per thread first;
- * {@link #stats()} reads its counts one by one; connections are closed in creation order by
+ * <p>Differences from the original: with more than one thread (even taking turns), "most recently used" is
+ * per thread first, so a dead connection another thread parked may stay idle where the original would have
+ * met and closed it; {@link #stats()} reads its counts one by one; connections are closed in creation order by
  * {@link #evictIdle()} (the same ones as the original, not in its order). Releasing a connection this pool
  * has not leased out throws {@link IllegalStateException} (the original would adopt it).
  *
@@ -47,10 +50,26 @@ public final class FastPool<C> implements AutoCloseable {
     private final long idleTimeoutNanos;
     private final LongSupplier nanoClock;
 
+    private static final VarHandle CHECKS_ENDED;
+
+    static {
+        try {
+            CHECKS_ENDED = MethodHandles.lookup().findVarHandle(FastPool.class, "checksEnded", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final Stacks stacks;
     private final PoolSlots<C> slots;
     private final Waiters<C> waiters = new Waiters<>();
     private volatile boolean closed;
+    /**
+     * Checks by {@link #evictIdle} and {@link #purgeUnusable} finished so far. Such a check holds an idle
+     * entry {@link PoolEntry#RESERVED} for a moment, where the original holds its lock: an acquire that found
+     * nothing idle looks again if a check ended meanwhile ({@link #checksChanged}).
+     */
+    private volatile long checksEnded;
 
     /** As the gateway's pool: failures are this package's {@link PoolExhaustedException} and {@link PoolClosedException}. */
     public FastPool(String name, Connector<C> connector, int maxConnections, int maxPending,
@@ -95,7 +114,12 @@ public final class FastPool<C> implements AutoCloseable {
             ThreadStack local = stacks.get();
             PoolEntry<C> e = claimOwn(local);
             if (e == null) {
+                long checks = checksEnded;
                 e = claimShared();
+                while (e == null && checksChanged(checks)) {
+                    checks = checksEnded;
+                    e = claimShared();
+                }
             }
             if (e != null) {
                 local.lastLeased = e;
@@ -147,34 +171,103 @@ public final class FastPool<C> implements AutoCloseable {
         return true;
     }
 
-    /** Closes idle connections unused for at least the idle timeout, and dead ones. Returns how many. */
+    /**
+     * Closes idle connections unused for at least the idle timeout, and dead ones. Returns how many. A
+     * connector whose {@code isUsable} throws leaves that connection idle, as in the original, and the
+     * exception goes on after waiting requests were served.
+     */
     public int evictIdle() {
         long now = nanoClock.getAsLong();
         int evicted = 0;
-        for (PoolEntry<C> e : slots.table().entries) {
-            if (e.state() == PoolEntry.IDLE && e.claim(PoolEntry.IDLE, PoolEntry.RESERVED)) {
-                if (now - e.idleSince >= idleTimeoutNanos) {
-                    slots.retire(e);
-                    evicted++;
-                } else if (keepIfUsable(e)) {
-                    e.set(PoolEntry.IDLE);
-                } else {
-                    evicted++;
+        try {
+            for (PoolEntry<C> e : slots.table().entries) {
+                if (e.state() == PoolEntry.IDLE && e.claim(PoolEntry.IDLE, PoolEntry.RESERVED)) {
+                    try {
+                        if (now - e.idleSince >= idleTimeoutNanos || !stillUsable(e)) {
+                            slots.retire(e);
+                            evicted++;
+                        } else {
+                            e.set(PoolEntry.IDLE);
+                        }
+                    } finally {
+                        checkEnded();
+                    }
                 }
             }
+        } finally {
+            afterPutBack();
         }
-        afterPutBack();
         return evicted;
     }
 
-    /** Closes idle connections that are no longer usable (call it when a connection closes). */
+    /**
+     * Closes idle connections that are no longer usable (call it when a connection closes). A connector
+     * whose {@code isUsable} throws leaves that connection idle, as in the original.
+     */
     public void purgeUnusable() {
-        for (PoolEntry<C> e : slots.table().entries) {
-            if (e.state() == PoolEntry.IDLE && e.claim(PoolEntry.IDLE, PoolEntry.RESERVED) && keepIfUsable(e)) {
+        try {
+            for (PoolEntry<C> e : slots.table().entries) {
+                if (e.state() == PoolEntry.IDLE && e.claim(PoolEntry.IDLE, PoolEntry.RESERVED)) {
+                    try {
+                        if (stillUsable(e)) {
+                            e.set(PoolEntry.IDLE);
+                        } else {
+                            slots.retire(e);
+                        }
+                    } finally {
+                        checkEnded();
+                    }
+                }
+            }
+        } finally {
+            afterPutBack();
+        }
+    }
+
+    /**
+     * A maintenance check of an entry held {@link PoolEntry#RESERVED}: whether its connection is usable; if
+     * the connector throws, the entry goes back to idle before the exception goes on.
+     */
+    private boolean stillUsable(PoolEntry<C> e) {
+        boolean answered = false;
+        try {
+            boolean usable = connector.isUsable(e.connection);
+            answered = true;
+            return usable;
+        } finally {
+            if (!answered) {
                 e.set(PoolEntry.IDLE);
             }
         }
-        afterPutBack();
+    }
+
+    private void checkEnded() {
+        CHECKS_ENDED.getAndAdd(this, 1L);
+    }
+
+    /**
+     * After an acquire found nothing idle: true if it should look again, because a maintenance check ended
+     * since {@code before} was read, or one still holds an entry (then this waits for it to end, as the
+     * original's acquire waits for the lock its maintenance holds). Without this, an acquire that meets the
+     * only idle connection under a check would open another or be refused.
+     */
+    private boolean checksChanged(long before) {
+        if (checksEnded != before) {
+            return true;
+        }
+        for (PoolEntry<C> e : slots.table().entries) {
+            if (e.state() == PoolEntry.RESERVED) {
+                for (int spins = 0; e.state() == PoolEntry.RESERVED; spins++) {
+                    if (spins < 64) {
+                        Thread.onSpinWait();
+                    } else {
+                        Thread.yield();
+                    }
+                }
+                return true;
+            }
+        }
+        return false;
     }
 
     public PoolStats stats() {
@@ -243,11 +336,12 @@ public final class FastPool<C> implements AutoCloseable {
     }
 
     private void handOff(PoolEntry<C> e, ThreadStack local) {
-        if (!waiters.quiet() && giveToWaiter(e)) {
+        if (closed) {
+            // before the queue, as the original: a request that joined after close() must fail, not get this
+            slots.retire(e);
             return;
         }
-        if (closed) {
-            slots.retire(e);
+        if (!waiters.quiet() && giveToWaiter(e)) {
             return;
         }
         e.idleSince = nanoClock.getAsLong();
@@ -310,31 +404,85 @@ public final class FastPool<C> implements AutoCloseable {
      */
     private int drain() {
         int served = 0;
+        ThreadStack local = stacks.get();
         while (!closed && !waiters.quiet()) {
             CompletableFuture<C> w;
-            PoolEntry<C> e;
+            PoolEntry<C> e = null;
+            boolean reserved = false;
             waiters.lock();
             try {
                 w = waiters.firstLive();
                 if (w == null) {
                     break;
                 }
-                e = claimShared();
-                if (e == null && !slots.reserve()) {
-                    break;
+                e = claimSharedHeld(local);
+                if (e == null && local.dead == null) {
+                    if (!slots.reserve()) {
+                        break;
+                    }
+                    reserved = true;
                 }
-                waiters.removeFirst();
+                if (local.dead != null || !waiters.removeFirst(w)) {
+                    // a dead connection to close first, or the request was served meanwhile by a call this
+                    // thread made from a connector's callback: give back what was taken and look again
+                    if (reserved) {
+                        slots.unreserve();
+                    }
+                    w = null;
+                }
             } finally {
                 waiters.unlock();
+                closeDead(local);
+            }
+            if (w == null) {
+                if (e != null) {
+                    handOff(e, local);
+                }
+                continue;
             }
             served++;
             if (e == null) {
                 connect(w);
             } else if (!w.complete(e.connection)) {
-                handOff(e, stacks.get()); // it gave up meanwhile: the next waiter, or idle
+                handOff(e, local); // it gave up meanwhile: the next waiter, or idle
             }
         }
         return served;
+    }
+
+    /**
+     * {@link #claimShared} for a caller holding the wait queue's lock: the connector's {@code close} is not
+     * called under it (a close may call back into the pool, as a channel's close listener calls
+     * {@link #purgeUnusable}; the original too closes only outside its lock). The first dead entry met is
+     * taken out of the pool and left in {@code local.dead} for {@link #closeDead} once the lock is let go;
+     * the claim then answers null.
+     */
+    private PoolEntry<C> claimSharedHeld(ThreadStack local) {
+        for (PoolEntry<C> e : slots.table().entries) {
+            if (e.state() == PoolEntry.IDLE && e.claim(PoolEntry.IDLE, PoolEntry.LEASED)) {
+                boolean usable = false;
+                try {
+                    usable = connector.isUsable(e.connection);
+                } finally {
+                    if (!usable) {
+                        slots.forget(e);
+                        local.dead = e;
+                    }
+                }
+                return usable ? e : null;
+            }
+        }
+        return null;
+    }
+
+    /** Closes the dead entry {@link #claimSharedHeld} left, if any, and frees its slot. */
+    private void closeDead(ThreadStack local) {
+        @SuppressWarnings("unchecked")
+        PoolEntry<C> dead = (PoolEntry<C>) local.dead;
+        if (dead != null) {
+            local.dead = null;
+            slots.close(dead);
+        }
     }
 
     // ---- opening and closing -------------------------------------------------------------------
@@ -370,7 +518,13 @@ public final class FastPool<C> implements AutoCloseable {
                 slots.retire(e);
                 target.completeExceptionally(refusals.closed(closedMessage()));
             } else if (!target.complete(connection)) {
-                handOff(e, stacks.get());
+                // the requester gave up: back to the pool as a release would, so only if still usable
+                if (connector.isUsable(connection)) {
+                    handOff(e, stacks.get());
+                } else {
+                    slots.retire(e);
+                    drain();
+                }
             }
         }
     }

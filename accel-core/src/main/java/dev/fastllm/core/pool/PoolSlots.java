@@ -81,6 +81,12 @@ final class PoolSlots<C> {
      * connections open never exceed the limit, not even for a moment.
      */
     void retire(PoolEntry<C> e) {
+        forget(e);
+        close(e);
+    }
+
+    /** The first half of {@link #retire}: the entry leaves the pool's books (counted closed). */
+    void forget(PoolEntry<C> e) {
         e.set(PoolEntry.REMOVED);
         for (;;) {
             EntryTable<C> t = table;
@@ -90,6 +96,10 @@ final class PoolSlots<C> {
             }
         }
         closed.incrementAndGet();
+    }
+
+    /** The second half of {@link #retire}: closes a forgotten entry's connection, then frees its slot. */
+    void close(PoolEntry<C> e) {
         try {
             connector.close(e.connection);
         } finally {

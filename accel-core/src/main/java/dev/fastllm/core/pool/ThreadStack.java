@@ -1,5 +1,7 @@
 package dev.fastllm.core.pool;
 
+import java.util.Arrays;
+
 /**
  * One thread's most recently released entries of one pool, newest on top, and the entry it leased last.
  * A thread takes back what it released before looking at the shared entries (the thread affinity of
@@ -7,15 +9,28 @@ package dev.fastllm.core.pool;
  * Entries here may be stale (taken by another thread, or closed); the claim on the entry's own state
  * decides, and stale ones are dropped as they are met. With one thread every idle entry is here, in
  * release order, so "most recently used first" is exact.
+ *
+ * <p>The stack starts small and doubles up to the pool's limit as the thread parks more entries at once, so
+ * a pool allowed many connections costs a thread only what it uses (a limit of {@code Integer.MAX_VALUE}
+ * once meant an array of that size on each thread's first call).
  */
 final class ThreadStack {
+    static final int FIRST_CAPACITY = 16;
+
+    private final int capacity;
     private Object[] items;
     private int size;
     /** The entry this thread leased last: release usually finds its entry here without a lookup. */
     PoolEntry<?> lastLeased;
+    /**
+     * A dead entry the thread took out of the pool while it held the wait queue's lock, to be closed once
+     * the lock is let go (see {@code FastPool.drain}); null otherwise.
+     */
+    PoolEntry<?> dead;
 
     ThreadStack(int capacity) {
-        this.items = new Object[Math.max(1, capacity)];
+        this.capacity = Math.max(1, capacity);
+        this.items = new Object[Math.min(this.capacity, FIRST_CAPACITY)];
     }
 
     Object pop() {
@@ -34,7 +49,15 @@ final class ThreadStack {
         items[size++] = entry;
     }
 
-    /** Drops stale entries, keeping the order of the rest; if none is stale, drops the older half. */
+    /** Room for entries now (for tests). */
+    int room() {
+        return items.length;
+    }
+
+    /**
+     * Drops stale entries, keeping the order of the rest. If that leaves the stack more than half full, it
+     * doubles while below the pool's limit; at the limit, the older half goes.
+     */
     private void makeRoom() {
         int kept = 0;
         for (int i = 0; i < size; i++) {
@@ -43,14 +66,17 @@ final class ThreadStack {
                 items[kept++] = e;
             }
         }
-        if (kept == items.length) {
-            int drop = kept / 2;
-            System.arraycopy(items, drop, items, 0, kept - drop);
-            kept -= drop;
-        }
         for (int i = kept; i < size; i++) {
             items[i] = null;
         }
         size = kept;
+        if (kept > items.length / 2 && items.length < capacity) {
+            items = Arrays.copyOf(items, (int) Math.min(capacity, 2L * items.length));
+        } else if (kept == items.length) {
+            int drop = kept / 2;
+            System.arraycopy(items, drop, items, 0, kept - drop);
+            Arrays.fill(items, kept - drop, kept, null);
+            size = kept - drop;
+        }
     }
 }

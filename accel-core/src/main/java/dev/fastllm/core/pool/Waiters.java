@@ -64,7 +64,7 @@ final class Waiters<C> {
         try {
             CompletableFuture<C> w = firstLive();
             if (w != null) {
-                removeFirst();
+                removeFirst(w);
             }
             return w;
         } finally {
@@ -94,10 +94,18 @@ final class Waiters<C> {
         return w;
     }
 
-    /** Under {@link #lock}: takes the request {@link #firstLive} answered out of the queue. */
-    void removeFirst() {
+    /**
+     * Under {@link #lock}: takes {@code w}, which {@link #firstLive} answered, out of the queue; false, taking
+     * nothing, if it is no longer first (a call the holder made meanwhile from a connector's callback, on
+     * this thread, took it out).
+     */
+    boolean removeFirst(CompletableFuture<C> w) {
+        if (queue.peekFirst() != w) {
+            return false;
+        }
         queue.pollFirst();
         size = queue.size();
+        return true;
     }
 
     /** Requests waiting that have not given up. */

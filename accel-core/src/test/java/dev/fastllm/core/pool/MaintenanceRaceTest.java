@@ -1,0 +1,182 @@
+package dev.fastllm.core.pool;
+
+import dev.fastllm.core.pool.FakeConnector.Conn;
+import dev.fastllm.gateway.upstream.ConnectionPool;
+import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * An acquire that comes while {@code evictIdle} or {@code purgeUnusable} is checking the only idle
+ * connection. The original holds its lock through the check, so the acquire waits and then gets that
+ * connection; the twin holds the entry reserved for the check, and its acquire must wait for it too rather
+ * than open another connection or be refused. And a check whose {@code isUsable} throws leaves the
+ * connection idle, as the original does, with the request that waited served.
+ */
+class MaintenanceRaceTest {
+
+    /** A connector whose check on the thread named "maint" waits for the test, then answers or throws. */
+    static final class HeldCheck implements Connector<Conn>, ConnectionPool.Connector<Conn> {
+        final FakeConnector fake = new FakeConnector();
+        final CountDownLatch inCheck = new CountDownLatch(1);
+        final CountDownLatch go = new CountDownLatch(1);
+        final boolean throwing;
+
+        HeldCheck(boolean throwing) {
+            this.throwing = throwing;
+        }
+
+        @Override
+        public CompletableFuture<Conn> connect() {
+            return fake.connect();
+        }
+
+        @Override
+        public boolean isUsable(Conn c) {
+            if (Thread.currentThread().getName().equals("maint")) {
+                inCheck.countDown();
+                try {
+                    assertTrue(go.await(10, TimeUnit.SECONDS));
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+                if (throwing) {
+                    throw new IllegalStateException("check failed");
+                }
+            }
+            return fake.isUsable(c);
+        }
+
+        @Override
+        public void close(Conn c) {
+            fake.close(c);
+        }
+    }
+
+    interface Pool {
+        CompletableFuture<Conn> acquire();
+
+        void release(Conn c);
+
+        void maintenance();
+
+        PoolStats stats();
+    }
+
+    static Pool original(HeldCheck s, int max, int pending, boolean evict) {
+        ConnectionPool<Conn> p = new ConnectionPool<>("p", s, max, pending, 1_000_000_000L, () -> 0L);
+        return new Pool() {
+            public CompletableFuture<Conn> acquire() { return p.acquire(); }
+            public void release(Conn c) { p.release(c, true); }
+            public void maintenance() {
+                if (evict) {
+                    p.evictIdle();
+                } else {
+                    p.purgeUnusable();
+                }
+            }
+            public PoolStats stats() {
+                ConnectionPool.Stats x = p.stats();
+                return new PoolStats(x.leased(), x.idle(), x.connecting(), x.pending(), x.max(), x.opened(), x.closed());
+            }
+        };
+    }
+
+    static Pool twin(HeldCheck s, int max, int pending, boolean evict) {
+        FastPool<Conn> p = new FastPool<>("p", s, max, pending, 1_000_000_000L, () -> 0L);
+        return new Pool() {
+            public CompletableFuture<Conn> acquire() { return p.acquire(); }
+            public void release(Conn c) { p.release(c, true); }
+            public void maintenance() {
+                if (evict) {
+                    p.evictIdle();
+                } else {
+                    p.purgeUnusable();
+                }
+            }
+            public PoolStats stats() { return p.stats(); }
+        };
+    }
+
+    /**
+     * One idle connection; "maint" checks it and is held there; another thread acquires; the check is let go.
+     * Answers what the acquire got and the stats after.
+     */
+    static String scenario(HeldCheck s, Pool p) throws Exception {
+        Conn c = p.acquire().join();
+        p.release(c);
+        Thread maint = new Thread(() -> {
+            try {
+                p.maintenance();
+            } catch (IllegalStateException thrown) {
+                // the connector's exception reaches the caller, on both sides
+            }
+        }, "maint");
+        maint.start();
+        assertTrue(s.inCheck.await(10, TimeUnit.SECONDS));
+        AtomicReference<CompletableFuture<Conn>> got = new AtomicReference<>();
+        Thread requester = new Thread(() -> got.set(p.acquire()), "requester");
+        requester.start();
+        requester.join(200); // the original's acquire waits for the lock here
+        s.go.countDown();
+        requester.join(10_000);
+        maint.join(10_000);
+        CompletableFuture<Conn> f = got.get();
+        try {
+            f.get(2, TimeUnit.SECONDS);
+        } catch (Exception ignored) {
+            // the outcome below says what happened
+        }
+        return "acquire -> " + PoolDifferentialTest.outcome(f) + "; " + p.stats();
+    }
+
+    private static void same(int max, int pending, boolean evict, boolean throwing) throws Exception {
+        HeldCheck a = new HeldCheck(throwing);
+        HeldCheck b = new HeldCheck(throwing);
+        String original = scenario(a, original(a, max, pending, evict));
+        String twin = scenario(b, twin(b, max, pending, evict));
+        assertEquals(original, twin, (evict ? "evictIdle" : "purgeUnusable") + " max=" + max + " pending=" + pending
+                + (throwing ? ", check throws" : ""));
+    }
+
+    @Test
+    void purgeWithNoRoomAndNoQueue() throws Exception {
+        same(1, 0, false, false); // the twin was refused here
+    }
+
+    @Test
+    void purgeWithRoomToOpen() throws Exception {
+        same(2, 0, false, false); // the twin opened a second connection here
+    }
+
+    @Test
+    void evictWithNoRoomAndNoQueue() throws Exception {
+        same(1, 0, true, false);
+    }
+
+    @Test
+    void evictWithRoomAndAQueue() throws Exception {
+        same(2, 5, true, false);
+    }
+
+    @Test
+    void purgeWithAQueue() throws Exception {
+        same(1, 5, false, false);
+    }
+
+    @Test
+    void throwingPurgeLeavesTheConnectionIdleAndServesTheRequest() throws Exception {
+        same(1, 5, false, true); // the twin closed it and left the request waiting beside a free slot
+    }
+
+    @Test
+    void throwingEvictLeavesTheConnectionIdleAndServesTheRequest() throws Exception {
+        same(1, 5, true, true);
+    }
+}
