@@ -42,7 +42,7 @@ abstract class WindowTables {
     /** Starts growing the current table once it is crowded. */
     void grow(WindowTable t, long now, long live) {
         if (t.crowded() && t.next == null && table == t) {
-            startCopy(t, WindowTable.capacityFor(Math.max(live, t.claimed())), now);
+            startCopy(t, WindowTable.capacityFor(Math.max(live, t.claimed())), now, true);
         }
     }
 
@@ -57,24 +57,33 @@ abstract class WindowTables {
             return false; // a lagging clock reading: a new base would not help, the key goes wide
         }
         if (t.next == null && table == t) {
-            startCopy(t, WindowTable.capacityFor(Math.max(live, t.claimed())), now);
+            startCopy(t, WindowTable.capacityFor(Math.max(live, t.claimed())), now, true);
         }
         return t.next != null;
     }
 
-    /** After an eviction scan: copies into a right-sized table when many slots are dead or most are empty. */
+    /**
+     * After an eviction scan: copies into a right-sized table when many slots are dead or most are empty. The
+     * copy keeps the table's base: only traffic moves it. An eviction whose clock reading leads the traffic's
+     * (a caller dropping everything idle with {@code evictIdle(Long.MAX_VALUE)}) once moved the base there,
+     * which forgot live windows and, every later reading then lying before the base, kept every new window
+     * on the wide path for good.
+     */
     void shrinkIfSparse(long live, long now) {
         WindowTable t = finishCopy();
         int cap = t.capacity();
         if (cap > WindowTable.MIN_CAPACITY && (live * 8 < cap || t.claimed() - live > cap / 4)) {
-            startCopy(t, WindowTable.capacityFor(live), now);
+            startCopy(t, WindowTable.capacityFor(live), now, false);
             finishCopy();
         }
     }
 
-    /** Starts copying the current table into one of {@code capacity} slots, based near {@code now} if due. */
-    private void startCopy(WindowTable t, int capacity, long now) {
-        boolean move = !t.based || now - t.base > REBASE_AFTER_MILLIS;
+    /**
+     * Starts copying the current table into one of {@code capacity} slots, based near {@code now} if due and
+     * {@code mayMove}.
+     */
+    private void startCopy(WindowTable t, int capacity, long now, boolean mayMove) {
+        boolean move = mayMove && (!t.based || now - t.base > REBASE_AFTER_MILLIS);
         WindowTable successor = move
                 ? new WindowTable(capacity, now - BASE_MARGIN_MILLIS, true, now)
                 : new WindowTable(capacity, t.base, t.based, WindowTable.NEVER);
