@@ -27,9 +27,9 @@ import java.util.SplittableRandom;
  * order as the gateway's router: in one thread the two then choose alike every time. A seeded generator is
  * meant for one thread; shared by several, draws stay in range but are not independent.
  *
- * <p>Exactness bounds: {@code rpm} up to 1 048 575 and {@code tpm} up to 2^43 - 1 (the builder refuses
- * more); a deployment's tokens in a minute saturate at 2^43 - 1 (the original's at 2^63 - 1); at most 64
- * deployments per group. Under concurrent calls: a pick's claim of capacity is atomic, but its in-flight
+ * <p>Exactness bounds: {@code rpm} up to 1 048 575 (the builder refuses more), any {@code tpm}; a
+ * deployment's tokens in a minute are exact and saturate at 2^63 - 1, as the original's (past 2^43 - 1 in a
+ * minute they move from the compact word to a cell of their own); at most 64 deployments per group. Under concurrent calls: a pick's claim of capacity is atomic, but its in-flight
  * count is incremented just after it, so {@link #inFlight} may lag a pick by a moment (an end decrements it
  * just before settling), and under least-busy, whose counts move into each new minute, a count read in the
  * moment between a minute's start and that move lags the claims not moved yet; a latency average may be
@@ -222,7 +222,8 @@ public final class FastRouter {
          * is not set. A group without deployments is left out, as the gateway's router leaves it out.
          *
          * @throws IllegalArgumentException for a repeated name, more than {@link #MAX_DEPLOYMENTS}
-         *         deployments, a negative value other than {@link #UNSET}, or a limit beyond the bounds
+         *         deployments, a negative value other than {@link #UNSET}, or an {@code rpm} above
+         *         1 048 575 ({@code tpm} and {@code weight} may be any non-negative long)
          */
         public Builder group(String name, String[] ids, long[] rpm, long[] tpm, long[] weight) {
             if (!names.add(Objects.requireNonNull(name))) {
@@ -259,7 +260,7 @@ public final class FastRouter {
             for (int i = 0; i < n; i++) {
                 Objects.requireNonNull(ids[i]);
                 check(name, "rpm", rpm[i], MinuteUsage.REQUESTS_MAX);
-                check(name, "tpm", tpm[i], MinuteUsage.TOKENS_MAX);
+                check(name, "tpm", tpm[i], Long.MAX_VALUE);
                 check(name, "weight", weight[i], Long.MAX_VALUE);
             }
             this.name = name;

@@ -23,8 +23,9 @@ import java.util.SplittableRandom;
  *
  * <p>A pick counts the deployments whose tight bit is clear and whose slack covers its tokens as candidates
  * without reading their words ({@link RoomyRegions}): with several cores picking, those reads were most of
- * a pick's time, each one a cache line another core had just written. Whoever leaves a region sets the bit;
- * a refused claim of up to the slack sets it too.
+ * a pick's time, each one a cache line another core had just written. Whoever leaves a region sets the bit
+ * (freezing a word into its wide cell leaves it too: {@link MinuteUsage}); a claim refused by a word out of
+ * its region sets it too.
  */
 final class Group {
     static final int CELL_STRIDE = 16;
@@ -134,33 +135,23 @@ final class Group {
                 continue; // least-busy read counts that had moved to a new minute: choose in that one
             }
             if (seen == null) {
-                long word = MinuteUsage.word(1, tokens);
-                if (startMinute(u, MinuteUsage.startedWith(minute, size, chosen, word,
-                        regions.tightWith(chosen, word), layout, offHeap))) {
+                if (startMinute(u, MinuteUsage.startedWith(minute, size, chosen, 1, tokens, regions, layout,
+                        offHeap))) {
                     return claimed(chosen, now, tokens);
                 }
                 continue; // another call started the minute: choose again in it
             }
-            if (claim(u, chosen, tokens)) {
+            // The claim sets the chosen deployment's tight bit if the word it leaves, or the word that refuses
+            // it, lies outside its roomy region. A refusal means the word changed since this pick read it, or
+            // the pick counted the deployment without reading (clear bit, tokens within the slack); a word in
+            // its region takes any such claim, so that refusing word is out of the region (or frozen) and its
+            // bit is set now: the next round reads it, even if the call that took the capacity has not set
+            // the bit yet. Every round that chooses again follows another call's change or sets a bit.
+            if (u.claim(chosen, tokens, rpm[chosen], tpm[chosen], regions)) {
                 return claimed(chosen, now, tokens);
             }
-            // another call took the chosen deployment's last capacity (its tight bit is set now): choose again
+            // another call took the chosen deployment's last capacity: choose again
         }
-    }
-
-    /**
-     * Claims deployment {@code i} in minute {@code u}, setting its tight bit if the word left its region. A
-     * refused claim of up to the slack proves that the word left it (a roomy word takes it), so a pick that
-     * loses the last capacity to another call sets the bit itself, and reads that word when it chooses
-     * again, even if the call that took the capacity has not set the bit yet.
-     */
-    private boolean claim(MinuteUsage u, int i, long tokens) {
-        long result = u.claim(i, tokens, rpm[i], tpm[i]);
-        long word = result < 0 ? ~result : result; // after the claim, or the word that refused it
-        if (!regions.contains(i, word)) {
-            u.markTight(i);
-        }
-        return result >= 0;
     }
 
     private MinuteUsage emptyMinute(long minute) {
@@ -235,9 +226,7 @@ final class Group {
             MinuteUsage u = usage;
             if (minute > u.minute) {
                 // a new minute holds no reservation to drop: only what was used
-                long word = MinuteUsage.word(0, used);
-                MinuteUsage started = MinuteUsage.startedWith(minute, size, i, word, regions.tightWith(i, word),
-                        layout, offHeap);
+                MinuteUsage started = MinuteUsage.startedWith(minute, size, i, 0, used, regions, layout, offHeap);
                 if (startMinute(u, started)) {
                     return;
                 }
@@ -245,10 +234,7 @@ final class Group {
             }
             long drop = startMinute == u.minute ? reserved : 0;
             if (drop != 0 || used != 0) {
-                long word = u.settle(i, drop, used);
-                if (!regions.contains(i, word)) {
-                    u.markTight(i);
-                }
+                u.settle(i, drop, used, regions);
             }
             return;
         }

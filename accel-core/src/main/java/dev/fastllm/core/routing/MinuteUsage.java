@@ -6,10 +6,10 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * A group's requests and tokens in one calendar minute: one word per deployment, requests in the top 20
- * bits and tokens in the low 43. Checking a deployment's {@code rpm} and {@code tpm} and claiming one request
- * and its tokens is one compare-and-set on that word, so two picks can never both take the last unit of
- * capacity. A new minute is a new object swapped in whole, already holding the claim or settlement of the
+ * A group's requests and tokens in one calendar minute: one word per deployment, tokens in the low 43 bits,
+ * requests in the 20 above them and bit 63 the {@link #WIDE} flag (see below). Checking a deployment's
+ * {@code rpm} and {@code tpm} and claiming one request and its tokens is one compare-and-set on that word,
+ * so two picks can never both take the last unit of capacity. A new minute is a new object swapped in whole, already holding the claim or settlement of the
  * call that starts it, so a minute's start is never visible apart from the call that made it.
  *
  * <p>Two layouts ({@link Layout}). Padded: each word on its own pair of cache lines, for strategies whose
@@ -35,13 +35,24 @@ import java.nio.ByteOrder;
  * concurrent pick may count a full deployment a candidate: the claim's compare-and-set re-checks, so
  * capacity is still never oversold.
  *
- * <p>Counts are exact up to {@link #REQUESTS_MAX} requests and {@link #TOKENS_MAX} tokens per deployment
- * and minute, and saturate there; {@link FastRouter} refuses limits above them.
+ * <p>Counts are exact. Requests saturate at {@link #REQUESTS_MAX}, which changes no answer: {@code rpm} is
+ * either unset or at most that, and a claim only counts a request below {@code rpm}. Tokens are exact in
+ * the word up to {@link #TOKENS_MAX}; a claim or settlement whose exact result would exceed it first
+ * <em>freezes</em> the word (sets {@link #WIDE}, bit 63, keeping its fields), and from then on, for the rest
+ * of the minute, the deployment's exact counts live in a cell of this minute ({@link Wide}, immutable,
+ * replaced by compare-and-set; tokens saturate at {@code Long.MAX_VALUE} as the original's do). Whoever
+ * meets a frozen word without a cell creates it from the frozen word's fields: every creator computes the
+ * same, and the frozen word never changes again, so the first to install it wins and the others use it.
+ * The cells' array is made on the first freeze of the minute: a minute that never goes wide costs nothing
+ * more. A frozen word is never in its roomy region, and freezing sets the deployment's tight bit, so picks
+ * read the exact counts.
  */
 final class MinuteUsage {
     static final int TOKEN_BITS = 43;
     static final long TOKENS_MAX = (1L << TOKEN_BITS) - 1;
     static final long REQUESTS_MAX = (1L << 20) - 1;
+    /** Bit 63 of a usage word (not of an in-flight count): frozen, the exact counts are in a {@link Wide} cell. */
+    static final long WIDE = Long.MIN_VALUE;
     /** Longs between two deployments' padded words: 128 bytes, so neighbours never share a line or a prefetch pair. */
     static final int STRIDE = 16;
     /**
@@ -54,6 +65,27 @@ final class MinuteUsage {
     private static final int LINE = 64;
     private static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
     private static final VarHandle BUFFER = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.nativeOrder());
+    private static final VarHandle WIDE_CELLS = MethodHandles.arrayElementVarHandle(Wide[].class);
+    private static final VarHandle CELLS;
+
+    static {
+        try {
+            CELLS = MethodHandles.lookup().findVarHandle(MinuteUsage.class, "cells", Wide[].class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /**
+     * A deployment's exact counts in a minute once its word froze: requests (saturating at
+     * {@link #REQUESTS_MAX}, as in the word) and tokens (saturating at {@code Long.MAX_VALUE}, as the
+     * original's).
+     */
+    record Wide(long requests, long tokens) {
+        boolean fits(long more, long rpm, long tpm) {
+            return requests < rpm && more <= tpm - tokens;
+        }
+    }
 
     /** Index of the tight bits: the first line of the array, 128 bytes before the first deployment's word. */
     private static final int TIGHT = 0;
@@ -85,6 +117,8 @@ final class MinuteUsage {
     private final int stride;
     /** Deployments: the first in-flight count's slot. */
     private final int n;
+    /** Exact counts of deployments whose word froze, by deployment; null until the minute's first freeze. */
+    private volatile Wide[] cells;
 
     /**
      * An empty minute whose tight bits are {@code tight}, laid out as {@code layout} says; side by side in a
@@ -117,27 +151,44 @@ final class MinuteUsage {
     }
 
     /**
-     * A new minute in which deployment {@code i} holds {@code word} (see {@link #word}), with tight bits
-     * {@code tight}, laid out as {@link #MinuteUsage} says.
+     * A new minute in which deployment {@code i} used {@code requests} and {@code tokens} (any amount), with
+     * the tight bits the limits ({@code regions}) call for, laid out as {@link #MinuteUsage} says. Tokens
+     * beyond {@link #TOKENS_MAX} start the minute as a call on an empty minute would leave it: the word
+     * frozen from (0, 0), the cell holding the exact counts, the bit set.
      */
-    static MinuteUsage startedWith(long minute, int deployments, int i, long word, long tight, Layout layout,
-                                   boolean offHeap) {
-        MinuteUsage u = new MinuteUsage(minute, deployments, tight, layout, offHeap);
-        u.store(i, word);
-        return u; // published by the compare-and-set that installs it
+    static MinuteUsage startedWith(long minute, int deployments, int i, long requests, long tokens,
+                                   RoomyRegions regions, Layout layout, boolean offHeap) {
+        if (tokens <= TOKENS_MAX) {
+            long word = word(requests, tokens);
+            MinuteUsage u = new MinuteUsage(minute, deployments, regions.tightWith(i, word), layout, offHeap);
+            u.store(i, word);
+            return u; // published by the compare-and-set that installs it
+        }
+        MinuteUsage u = new MinuteUsage(minute, deployments, regions.alwaysTight | 1L << i, layout, offHeap);
+        Wide[] wide = new Wide[deployments];
+        wide[i] = new Wide(requests, tokens);
+        u.cells = wide;
+        u.store(i, WIDE);
+        return u;
     }
 
-    /** The word of a deployment that used {@code requests} and {@code tokens} (saturated). */
+    /** The compact word of a deployment that used {@code requests} and {@code tokens} (at most {@link #TOKENS_MAX}). */
     static long word(long requests, long tokens) {
-        return (requests << TOKEN_BITS) | saturatedAdd(0, tokens);
+        assert tokens >= 0 && tokens <= TOKENS_MAX && requests >= 0 && requests <= REQUESTS_MAX;
+        return (requests << TOKEN_BITS) | tokens;
     }
 
+    /** Requests of a compact word, or the fields a frozen word was frozen with. */
     static long requestsOf(long word) {
-        return word >>> TOKEN_BITS;
+        return (word & ~WIDE) >>> TOKEN_BITS;
     }
 
     static long tokensOf(long word) {
         return word & TOKENS_MAX;
+    }
+
+    static boolean wide(long word) {
+        return word < 0;
     }
 
     /** Bit i set: deployment i's word may have left its roomy region; read it. */
@@ -189,13 +240,51 @@ final class MinuteUsage {
         return line != null;
     }
 
+    /** Deployment {@code i}'s word (for tests). */
+    long word(int i) {
+        return load(i);
+    }
+
     long requests(int i) {
-        return load(i) >>> TOKEN_BITS;
+        long w = load(i);
+        return w >= 0 ? w >>> TOKEN_BITS : wide(i, w).requests;
     }
 
     /** Tokens used by deployment {@code i}; 0 when {@code u} is null (a minute not started yet). */
     static long tokens(MinuteUsage u, int i) {
-        return u == null ? 0 : u.load(i) & TOKENS_MAX;
+        if (u == null) {
+            return 0;
+        }
+        long w = u.load(i);
+        return w >= 0 ? w & TOKENS_MAX : u.wide(i, w).tokens;
+    }
+
+    /**
+     * Deployment {@code i}'s exact counts, its word {@code frozen} having been read frozen: the cell, made
+     * from the frozen word's fields if no one made it yet.
+     */
+    private Wide wide(int i, long frozen) {
+        Wide[] wide = cells;
+        if (wide == null) {
+            Wide[] made = new Wide[n];
+            wide = CELLS.compareAndSet(this, null, made) ? made : cells;
+        }
+        Wide w = (Wide) WIDE_CELLS.getVolatile(wide, i);
+        if (w == null) {
+            Wide made = new Wide(requestsOf(frozen), tokensOf(frozen));
+            w = WIDE_CELLS.compareAndSet(wide, i, null, made) ? made : (Wide) WIDE_CELLS.getVolatile(wide, i);
+        }
+        return w;
+    }
+
+    /**
+     * Freezes deployment {@code i}'s word {@code w} (its fields kept) and sets the deployment's tight bit;
+     * a no-op when the word changed since it was read (the caller reads it again).
+     */
+    private void freeze(int i, long w) {
+        if (cas(i, w, w | WIDE)) {
+            markTight(i);
+        }
     }
 
     /**
@@ -229,51 +318,106 @@ final class MinuteUsage {
      * stands for a minute not started yet, in which nothing is used.
      */
     static boolean fits(MinuteUsage u, int i, long tokens, long rpm, long tpm) {
-        return fits(u == null ? 0L : u.load(i), tokens, rpm, tpm);
+        if (u == null) {
+            return fits(0L, tokens, rpm, tpm);
+        }
+        long w = u.load(i);
+        return w >= 0 ? fits(w, tokens, rpm, tpm) : u.wide(i, w).fits(tokens, rpm, tpm);
     }
 
+    /** For a compact word: fewer requests than {@code rpm}, and {@code tokens} more within {@code tpm}. */
     private static boolean fits(long w, long tokens, long rpm, long tpm) {
         return (w >>> TOKEN_BITS) < rpm && tokens <= tpm - (w & TOKENS_MAX);
     }
 
     /**
-     * Claims one request and {@code tokens} if they fit.
+     * Claims one request and {@code tokens} (at least 0) for deployment {@code i} if they fit, and sets its
+     * tight bit if the word after the claim, or the word that refused it, lies outside its roomy region in
+     * {@code regions} (a frozen word always does).
      *
-     * @return the word after the claim (never negative); or, when they do not fit (any more), the
-     *         complement ({@code ~w}, negative) of the word that refused them
+     * @return true when claimed; false when they do not fit (any more)
      */
-    long claim(int i, long tokens, long rpm, long tpm) {
+    boolean claim(int i, long tokens, long rpm, long tpm, RoomyRegions regions) {
         for (;;) {
             long w = load(i);
-            if (!fits(w, tokens, rpm, tpm)) {
-                return ~w;
+            if (w < 0) {
+                return claimWide(i, w, tokens, rpm, tpm);
             }
-            long r = Math.min((w >>> TOKEN_BITS) + 1, REQUESTS_MAX);
-            long next = (r << TOKEN_BITS) | saturatedAdd(w & TOKENS_MAX, tokens);
+            if (!fits(w, tokens, rpm, tpm)) {
+                if (!regions.contains(i, w)) {
+                    markTight(i);
+                }
+                return false;
+            }
+            long t = (w & TOKENS_MAX) + tokens; // at most tpm: no overflow
+            if (t > TOKENS_MAX) {
+                freeze(i, w);
+                continue;
+            }
+            long next = (Math.min((w >>> TOKEN_BITS) + 1, REQUESTS_MAX) << TOKEN_BITS) | t;
             if (cas(i, w, next)) {
-                return next;
+                if (!regions.contains(i, next)) {
+                    markTight(i);
+                }
+                return true;
+            }
+        }
+    }
+
+    private boolean claimWide(int i, long frozen, long tokens, long rpm, long tpm) {
+        markTight(i); // set by the freeze; here too, in case the freezer has not set it yet
+        for (;;) {
+            Wide c = wide(i, frozen);
+            if (!c.fits(tokens, rpm, tpm)) {
+                return false;
+            }
+            Wide next = new Wide(Math.min(c.requests + 1, REQUESTS_MAX), c.tokens + tokens); // at most tpm
+            if (WIDE_CELLS.compareAndSet(cells, i, c, next)) {
+                return true;
             }
         }
     }
 
     /**
-     * Settles a claim's tokens: drops {@code reserved} (not below zero), then adds {@code used}; the request
-     * stays counted.
-     *
-     * @return the word after the settlement
+     * Settles a claim's tokens: drops {@code reserved} (not below zero), then adds {@code used}, as the
+     * original does; the request stays counted. Sets the tight bit if the word leaves its roomy region.
      */
-    long settle(int i, long reserved, long used) {
+    void settle(int i, long reserved, long used, RoomyRegions regions) {
         for (;;) {
             long w = load(i);
-            long t = saturatedAdd(Math.max(0, (w & TOKENS_MAX) - reserved), used);
-            long next = (w & ~TOKENS_MAX) | t;
+            if (w < 0) {
+                settleWide(i, w, reserved, used);
+                return;
+            }
+            long kept = Math.max(0, (w & TOKENS_MAX) - reserved);
+            if (used > TOKENS_MAX - kept) {
+                freeze(i, w);
+                continue;
+            }
+            long next = (w & ~TOKENS_MAX) | (kept + used);
             if (next == w || cas(i, w, next)) {
-                return next;
+                if (!regions.contains(i, next)) {
+                    markTight(i);
+                }
+                return;
             }
         }
     }
 
-    static long saturatedAdd(long tokens, long more) {
-        return more >= TOKENS_MAX - tokens ? TOKENS_MAX : tokens + more;
+    private void settleWide(int i, long frozen, long reserved, long used) {
+        markTight(i);
+        for (;;) {
+            Wide c = wide(i, frozen);
+            Wide next = new Wide(c.requests, saturatedAdd(Math.max(0, c.tokens - reserved), used));
+            if (WIDE_CELLS.compareAndSet(cells, i, c, next)) {
+                return;
+            }
+        }
+    }
+
+    /** {@code a + b} for {@code a, b >= 0}, saturating at {@code Long.MAX_VALUE} (the original's sum). */
+    static long saturatedAdd(long a, long b) {
+        long r = a + b;
+        return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
     }
 }

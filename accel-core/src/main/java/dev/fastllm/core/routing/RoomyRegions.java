@@ -1,11 +1,14 @@
 package dev.fastllm.core.routing;
 
 /**
- * The roomy region of each deployment of a group, fixed by its limits: words with fewer requests than
- * {@code rpm} and at most {@code tpm - slack} tokens, where the slack is {@code tpm / 16} (unlimited without
- * {@code tpm}). From a word in its region, one more request of up to the slack fits; so while a minute's
- * tight bit for the deployment is clear ({@link MinuteUsage}), a pick of up to the slack counts it a
- * candidate without reading its word.
+ * The roomy region of each deployment of a group, fixed by its limits: compact (not frozen) words with fewer
+ * requests than {@code rpm} and at most {@code tpm - slack} tokens, where the slack is {@code tpm / 16},
+ * {@code tpm} unset counting as {@code Long.MAX_VALUE}. From a word in its region, one more request of up to
+ * the slack fits; so while a minute's tight bit for the deployment is clear ({@link MinuteUsage}), a pick of
+ * up to the slack counts it a candidate without reading its word. Without {@code tpm} every compact word's
+ * tokens (at most {@link MinuteUsage#TOKENS_MAX}) are far below {@code tpm - slack}, so a request of up to
+ * the slack (2^59 - 1) surely fits, and a larger one reads the word: the claim of a deployment counted
+ * without reading is never refused by a word that stays in its region.
  */
 final class RoomyRegions {
     /** The slack is {@code tpm >>> SLACK_SHIFT}. */
@@ -26,9 +29,8 @@ final class RoomyRegions {
         this.roomyTokens = new long[n];
         long least = Long.MAX_VALUE;
         for (int i = 0; i < n; i++) {
-            boolean limited = tpm[i] != Long.MAX_VALUE;
-            slack[i] = limited ? tpm[i] >>> SLACK_SHIFT : Long.MAX_VALUE;
-            roomyTokens[i] = limited ? tpm[i] - slack[i] : Long.MAX_VALUE;
+            slack[i] = tpm[i] >>> SLACK_SHIFT; // unset: Long.MAX_VALUE, as the original counts it
+            roomyTokens[i] = tpm[i] - slack[i];
             least = Math.min(least, slack[i]);
         }
         this.leastSlack = least;
@@ -41,9 +43,9 @@ final class RoomyRegions {
         this.alwaysTight = tight;
     }
 
-    /** True when deployment {@code i}'s {@code word} lies in its roomy region. */
+    /** True when deployment {@code i}'s {@code word} lies in its roomy region (a frozen word never does). */
     boolean contains(int i, long word) {
-        return MinuteUsage.requestsOf(word) < rpm[i] && MinuteUsage.tokensOf(word) <= roomyTokens[i];
+        return word >= 0 && MinuteUsage.requestsOf(word) < rpm[i] && MinuteUsage.tokensOf(word) <= roomyTokens[i];
     }
 
     /** Deployments a request of {@code tokens} surely fits, given a minute's tight bits. */

@@ -37,10 +37,13 @@ class MinuteUsageTest {
     void wordsAndCountsDoNotOverlap() {
         for (boolean offHeap : new boolean[]{true, false}) {
             int n = FastRouter.MAX_DEPLOYMENTS;
-            MinuteUsage u = MinuteUsage.startedWith(1, n, n - 1, MinuteUsage.word(1, 5), 0,
+            long[] unset = new long[n];
+            java.util.Arrays.fill(unset, Long.MAX_VALUE);
+            RoomyRegions regions = new RoomyRegions(unset, unset);
+            MinuteUsage u = MinuteUsage.startedWith(1, n, n - 1, 1, 5, regions,
                     MinuteUsage.Layout.SIDE_BY_SIDE_WITH_FLIGHTS, offHeap);
             for (int i = 0; i < n; i++) {
-                assertTrue(u.claim(i, i, Long.MAX_VALUE, Long.MAX_VALUE) >= 0);
+                assertTrue(u.claim(i, i, Long.MAX_VALUE, Long.MAX_VALUE, regions));
                 assertTrue(u.addFlights(i, i + 1));
             }
             for (int i = 0; i < n; i++) {
