@@ -14,7 +14,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * The twin and the gateway's router, fed the same seeded random operations in one thread with one clock and
  * generators split from the same seed: every pick (which deployment, or none), every end's answer, every
- * retry-after, in-flight count and cooldown must be the same, for every strategy.
+ * retry-after, in-flight count and cooldown must be the same, for every strategy. A few estimates, totals and
+ * {@code tpm}s are huge (around 2^43, 2^62, {@code Long.MAX_VALUE}), so that counts leave the compact word
+ * for the wide cells ({@link MinuteUsage}) in many runs.
  */
 class RouterDifferentialTest {
 
@@ -37,6 +39,16 @@ class RouterDifferentialTest {
         }
     }
 
+    /** Token counts around the compact word's bound (2^43 - 1) and the long's, where the wide cells start. */
+    private static final long[] HUGE = {MinuteUsage.TOKENS_MAX - 1, MinuteUsage.TOKENS_MAX, 1L << 43,
+            (1L << 43) + 1, 1L << 44, 1L << 62, Long.MAX_VALUE - 1, Long.MAX_VALUE};
+
+    /** One of {@link #HUGE}, or up to 399 below it. */
+    static long huge(SplittableRandom rnd) {
+        long h = HUGE[rnd.nextInt(HUGE.length)];
+        return rnd.nextBoolean() ? h : h - rnd.nextInt(400);
+    }
+
     static Originals.Spec randomSpec(SplittableRandom rnd) {
         // one group in ten is wide, up to the most a group may have (words several lines long)
         int n = rnd.nextInt(10) == 0 ? 6 + rnd.nextInt(FastRouter.MAX_DEPLOYMENTS - 5) : 1 + rnd.nextInt(5);
@@ -47,7 +59,7 @@ class RouterDifferentialTest {
         for (int i = 0; i < n; i++) {
             ids[i] = "d" + i;
             rpm[i] = rnd.nextInt(3) == 0 ? rnd.nextInt(12) : FastRouter.UNSET;
-            tpm[i] = rnd.nextInt(3) == 0 ? rnd.nextInt(2_000) : FastRouter.UNSET;
+            tpm[i] = rnd.nextInt(3) != 0 ? FastRouter.UNSET : rnd.nextInt(8) == 0 ? huge(rnd) : rnd.nextInt(2_000);
             weight[i] = rnd.nextInt(4) == 0 ? rnd.nextInt(5) : FastRouter.UNSET;
         }
         return new Originals.Spec("g", ids, rpm, tpm, weight);
@@ -71,7 +83,8 @@ class RouterDifferentialTest {
             String what;
             if (op < 40) {
                 String group = rnd.nextInt(20) == 0 ? "unknown" : "g";
-                long tokens = rnd.nextInt(10) == 0 ? -rnd.nextInt(100) : rnd.nextInt(400);
+                int kind = rnd.nextInt(100);
+                long tokens = kind < 10 ? -rnd.nextInt(100) : kind < 12 ? huge(rnd) : rnd.nextInt(400);
                 what = "pick " + group + " " + tokens;
                 Route r = a.pick(group, tokens, now);
                 Claim c = b.pick(group, tokens, now);
@@ -85,7 +98,8 @@ class RouterDifferentialTest {
             } else if (op < 75 && !routes.isEmpty()) {
                 int i = rnd.nextInt(routes.size());
                 int status = STATUSES[rnd.nextInt(STATUSES.length)];
-                long total = rnd.nextInt(10) == 0 ? -5 : rnd.nextInt(600);
+                int kind = rnd.nextInt(100);
+                long total = kind < 10 ? -5 : kind < 13 ? huge(rnd) : rnd.nextInt(600);
                 what = "end " + i + " status " + status + " total " + total;
                 assertEquals(a.onEnd(routes.get(i), status, total, now), b.onEnd(claims.get(i), status, total, now), what);
                 if (rnd.nextInt(4) != 0) { // keep some ended routes: a second end must change nothing
@@ -93,7 +107,7 @@ class RouterDifferentialTest {
                     claims.remove(i);
                 }
             } else if (op < 85) {
-                long tokens = rnd.nextInt(3_000);
+                long tokens = rnd.nextInt(20) == 0 ? huge(rnd) : rnd.nextInt(3_000);
                 what = "retryAfter " + tokens;
                 assertEquals(a.retryAfterMillis("g", tokens, now), b.retryAfterMillis("g", tokens, now), what);
             } else if (op < 97) {
