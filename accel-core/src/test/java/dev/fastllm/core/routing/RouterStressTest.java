@@ -256,6 +256,101 @@ class RouterStressTest {
         assertEquals(300, onA.get());
     }
 
+    /**
+     * Token counts crossing the compact word's 2^43 - 1 under 64 threads: claims of huge estimates and
+     * settlements of huge totals freeze words while other threads claim, settle and pick on them. A single
+     * deployment of tpm 2^44 + 5 asked for 2^40 + 1 at a time admits exactly 15 (the 8th crosses 2^43); in a
+     * group of four, every minute ends with each deployment's exact requests and tokens (the estimates of
+     * open and succeeded claims, over-reported totals on the one without tpm), never above a set tpm, and
+     * nothing in flight.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"simple-shuffle", "least-busy", "latency-based-routing", "usage-based-routing-v2"})
+    void tokensPast2pow43AreExactAndNeverOversold(String strategy) throws Exception {
+        long e = (1L << 40) + 1;
+        long[] tpm = {U, (1L << 44) + 5, MinuteUsage.TOKENS_MAX, 1_000};
+        long[] rpm = {U, U, U, 50};
+        FastRouter router = FastRouter.builder(strategy, 1_000_000, 0)
+                .group("one", new String[]{"o"}, new long[]{U}, new long[]{(1L << 44) + 5}, new long[]{U})
+                .group("g", new String[]{"a", "b", "c", "d"}, rpm, tpm, new long[]{U, U, U, U})
+                .build();
+        long[] estimates = {0, 7, 300, e, 1L << 42, MinuteUsage.TOKENS_MAX - 3};
+        for (int m = 0; m < 3; m++) {
+            long minute = T0 + m * FastRouter.MINUTE_MILLIS;
+            AtomicInteger one = new AtomicInteger();
+            // per claim of "g": deployment, estimate, tokens it leaves counted (-1 while open)
+            ConcurrentLinkedQueue<long[]> settled = new ConcurrentLinkedQueue<>();
+            ConcurrentLinkedQueue<Claim> left = new ConcurrentLinkedQueue<>();
+            runAll(thread -> {
+                SplittableRandom rnd = new SplittableRandom(thread * 31L + minute);
+                List<Claim> open = new ArrayList<>();
+                for (int i = 0; i < 40; i++) {
+                    long now = minute + rnd.nextInt(1_000);
+                    if (i % 8 == 0) {
+                        Claim c = router.pick("one", e, now);
+                        if (c != null) {
+                            one.incrementAndGet();
+                            assertTrue(router.onEnd(c, 200, e, now));
+                        }
+                    }
+                    Claim c = router.pick("g", estimates[rnd.nextInt(estimates.length)], now);
+                    if (c != null) {
+                        open.add(c);
+                    }
+                    if (!open.isEmpty() && rnd.nextInt(3) != 0) {
+                        Claim done = open.remove(rnd.nextInt(open.size()));
+                        long reserved = done.reservedTokens();
+                        boolean ok = rnd.nextInt(4) != 0;
+                        // only the deployment without tpm reports more than reserved (up to 2^43 more)
+                        long total = !ok ? 0 : done.deployment() == 0 && rnd.nextBoolean()
+                                ? reserved + rnd.nextLong(1L << 43) : reserved;
+                        assertTrue(router.onEnd(done, ok ? 200 : 500, total, now));
+                        settled.add(new long[]{done.deployment(), reserved, total});
+                    }
+                    if (rnd.nextInt(5) == 0) {
+                        router.retryAfterMillis("g", estimates[rnd.nextInt(estimates.length)], now);
+                    }
+                }
+                for (Claim c : open) {
+                    settled.add(new long[]{c.deployment(), c.reservedTokens(), -1});
+                }
+                left.addAll(open);
+            });
+            assertEquals(15, one.get(), "tpm 2^44 + 5 holds exactly 15 of 2^40 + 1, minute " + m);
+            MinuteUsage u1 = router.group("one").usage();
+            assertEquals(15 * e, MinuteUsage.tokens(u1, 0));
+            assertEquals(15, u1.requests(0));
+            long[] tokens = new long[4];
+            long[] requests = new long[4];
+            for (long[] s : settled) {
+                int i = (int) s[0];
+                requests[i]++;
+                tokens[i] += s[2] < 0 ? s[1] : s[2];
+            }
+            MinuteUsage u = router.group("g").usage();
+            assertEquals(minute / FastRouter.MINUTE_MILLIS, u.minute);
+            for (int i = 0; i < 4; i++) {
+                assertEquals(requests[i], u.requests(i), "requests of " + i + ", minute " + m);
+                assertEquals(tokens[i], MinuteUsage.tokens(u, i), "tokens of " + i + ", minute " + m);
+                assertTrue(tpm[i] == U || tokens[i] <= tpm[i], "over tpm: " + i + ", minute " + m);
+                assertTrue(rpm[i] == U || requests[i] <= rpm[i], "over rpm: " + i + ", minute " + m);
+            }
+            assertTrue(tokens[0] > MinuteUsage.TOKENS_MAX, "deployment a went wide: " + tokens[0]);
+            // what is still open ends in the same minute, using what it reserved: counts unchanged
+            runAll(thread -> {
+                Claim c;
+                while ((c = left.poll()) != null) {
+                    assertTrue(router.onEnd(c, 200, c.reservedTokens(), minute + 2_000));
+                }
+            });
+            for (int i = 0; i < 4; i++) {
+                assertEquals(tokens[i], MinuteUsage.tokens(u, i), "tokens of " + i + " after the last ends");
+                assertEquals(0, router.inFlight("g", "abcd".substring(i, i + 1)));
+            }
+            assertEquals(0, router.inFlight("one", "o"));
+        }
+    }
+
     /** Once a failure has cooled a deployment down, no pick that starts afterwards chooses it until it ends. */
     @ParameterizedTest
     @ValueSource(strings = {"simple-shuffle", "least-busy", "latency-based-routing", "usage-based-routing-v2"})
