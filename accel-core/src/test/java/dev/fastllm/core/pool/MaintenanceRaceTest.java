@@ -64,23 +64,20 @@ class MaintenanceRaceTest {
 
         void release(Conn c);
 
-        void maintenance();
+        void evictIdle();
+
+        void purgeUnusable();
 
         PoolStats stats();
     }
 
-    static Pool original(HeldCheck s, int max, int pending, boolean evict) {
+    static Pool original(HeldCheck s, int max, int pending) {
         ConnectionPool<Conn> p = new ConnectionPool<>("p", s, max, pending, 1_000_000_000L, () -> 0L);
         return new Pool() {
             public CompletableFuture<Conn> acquire() { return p.acquire(); }
             public void release(Conn c) { p.release(c, true); }
-            public void maintenance() {
-                if (evict) {
-                    p.evictIdle();
-                } else {
-                    p.purgeUnusable();
-                }
-            }
+            public void evictIdle() { p.evictIdle(); }
+            public void purgeUnusable() { p.purgeUnusable(); }
             public PoolStats stats() {
                 ConnectionPool.Stats x = p.stats();
                 return new PoolStats(x.leased(), x.idle(), x.connecting(), x.pending(), x.max(), x.opened(), x.closed());
@@ -88,18 +85,13 @@ class MaintenanceRaceTest {
         };
     }
 
-    static Pool twin(HeldCheck s, int max, int pending, boolean evict) {
+    static Pool twin(HeldCheck s, int max, int pending) {
         FastPool<Conn> p = new FastPool<>("p", s, max, pending, 1_000_000_000L, () -> 0L);
         return new Pool() {
             public CompletableFuture<Conn> acquire() { return p.acquire(); }
             public void release(Conn c) { p.release(c, true); }
-            public void maintenance() {
-                if (evict) {
-                    p.evictIdle();
-                } else {
-                    p.purgeUnusable();
-                }
-            }
+            public void evictIdle() { p.evictIdle(); }
+            public void purgeUnusable() { p.purgeUnusable(); }
             public PoolStats stats() { return p.stats(); }
         };
     }
@@ -108,12 +100,16 @@ class MaintenanceRaceTest {
      * One idle connection; "maint" checks it and is held there; another thread acquires; the check is let go.
      * Answers what the acquire got and the stats after.
      */
-    static String scenario(HeldCheck s, Pool p) throws Exception {
+    static String scenario(HeldCheck s, Pool p, boolean evict) throws Exception {
         Conn c = p.acquire().join();
         p.release(c);
         Thread maint = new Thread(() -> {
             try {
-                p.maintenance();
+                if (evict) {
+                    p.evictIdle();
+                } else {
+                    p.purgeUnusable();
+                }
             } catch (IllegalStateException thrown) {
                 // the connector's exception reaches the caller, on both sides
             }
@@ -139,8 +135,8 @@ class MaintenanceRaceTest {
     private static void same(int max, int pending, boolean evict, boolean throwing) throws Exception {
         HeldCheck a = new HeldCheck(throwing);
         HeldCheck b = new HeldCheck(throwing);
-        String original = scenario(a, original(a, max, pending, evict));
-        String twin = scenario(b, twin(b, max, pending, evict));
+        String original = scenario(a, original(a, max, pending), evict);
+        String twin = scenario(b, twin(b, max, pending), evict);
         assertEquals(original, twin, (evict ? "evictIdle" : "purgeUnusable") + " max=" + max + " pending=" + pending
                 + (throwing ? ", check throws" : ""));
     }
