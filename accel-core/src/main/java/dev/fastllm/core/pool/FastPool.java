@@ -116,7 +116,7 @@ public final class FastPool<C> implements AutoCloseable {
             if (e == null) {
                 long checks = checksEnded;
                 e = claimShared();
-                while (e == null && checksChanged(checks)) {
+                while (e == null && checksChanged(checks, local)) {
                     checks = checksEnded;
                     e = claimShared();
                 }
@@ -229,12 +229,15 @@ public final class FastPool<C> implements AutoCloseable {
      * the connector throws, the entry goes back to idle before the exception goes on.
      */
     private boolean stillUsable(PoolEntry<C> e) {
+        ThreadStack local = stacks.get();
         boolean answered = false;
+        local.checking++;
         try {
             boolean usable = connector.isUsable(e.connection);
             answered = true;
             return usable;
         } finally {
+            local.checking--;
             if (!answered) {
                 e.set(PoolEntry.IDLE);
             }
@@ -251,9 +254,12 @@ public final class FastPool<C> implements AutoCloseable {
      * original's acquire waits for the lock its maintenance holds). Without this, an acquire that meets the
      * only idle connection under a check would open another or be refused.
      */
-    private boolean checksChanged(long before) {
+    private boolean checksChanged(long before, ThreadStack local) {
         if (checksEnded != before) {
             return true;
+        }
+        if (local.checking != 0) {
+            return false; // called back from this thread's own check: the entry it holds would never come back
         }
         for (PoolEntry<C> e : slots.table().entries) {
             if (e.state() == PoolEntry.RESERVED) {

@@ -27,6 +27,12 @@ final class ThreadStack {
      * the lock is let go (see {@code FastPool.drain}); null otherwise.
      */
     PoolEntry<?> dead;
+    /**
+     * How many maintenance checks of this pool this thread is inside ({@code isUsable} calls of
+     * {@code evictIdle} and {@code purgeUnusable}): an acquire called back from one must not wait for the
+     * entry its own thread holds.
+     */
+    int checking;
 
     ThreadStack(int capacity) {
         this.capacity = Math.max(1, capacity);

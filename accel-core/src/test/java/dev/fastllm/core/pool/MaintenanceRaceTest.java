@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -174,5 +175,44 @@ class MaintenanceRaceTest {
     @Test
     void throwingEvictLeavesTheConnectionIdleAndServesTheRequest() throws Exception {
         same(1, 5, true, true);
+    }
+
+    /**
+     * A connector that acquires from the pool inside a maintenance check (nothing should, but the pool must not
+     * hang on it): the acquire must not wait for the entry its own thread holds for the check.
+     */
+    @Test
+    void anAcquireCalledBackFromACheckDoesNotWaitForItself() {
+        FakeConnector fake = new FakeConnector();
+        AtomicReference<FastPool<Conn>> pool = new AtomicReference<>();
+        AtomicReference<String> inner = new AtomicReference<>();
+        Connector<Conn> connector = new Connector<>() {
+            @Override
+            public CompletableFuture<Conn> connect() {
+                return fake.connect();
+            }
+
+            @Override
+            public boolean isUsable(Conn c) {
+                if (inner.get() == null) {
+                    inner.set(PoolDifferentialTest.outcome(pool.get().acquire()));
+                }
+                return fake.isUsable(c);
+            }
+
+            @Override
+            public void close(Conn c) {
+                fake.close(c);
+            }
+        };
+        FastPool<Conn> p = new FastPool<>("p", connector, 1, 0, 1_000_000_000L, () -> 0L);
+        pool.set(p);
+        Conn c = p.acquire().join();
+        inner.set("not yet");
+        p.release(c, true); // the release's own check: no acquire from it
+        inner.set(null);
+        assertTimeoutPreemptively(java.time.Duration.ofSeconds(10), p::purgeUnusable);
+        assertTrue(inner.get().contains("PoolExhaustedException"), inner.get()); // one slot, held for the check
+        assertEquals(new PoolStats(0, 1, 0, 0, 1, 1, 0), p.stats());
     }
 }
