@@ -61,11 +61,11 @@ final class GatewayLimiterFastPath implements GatewayLimiterBridge.Handle {
         long t0 = point.startTime(d);
         int stripe = -1;
         try {
-            point.injectFault();
             if (twin == null) {
                 twin = twins.computeIfAbsent(limiter, GatewayLimiterFastPath::newTwin);
             }
             stripe = twin.lock(key); // liveInTwin found the key idle in the twin: look again under the lock
+            point.injectFault(); // after the lock, so that the fallback below is counted before a move can look
             if (!twin.acquireIfLive(key, rpm, tpm, maxParallel, reserved, now, a)) {
                 if (twin.originalRunning(stripe) || twin.originalLive(windows, key, now)) {
                     // the original holds the key's live state, or may be making it: it answers
@@ -80,7 +80,14 @@ final class GatewayLimiterFastPath implements GatewayLimiterBridge.Handle {
         } catch (Throwable t) {
             a.answered = false;
             point.fastFailed(d, t);
-            rememberTiming(a, d, t0);
+            if (stripe >= 0) {
+                // the original answers: counted in the key's stripe, as a declined call is, so that no call
+                // moves the key to the twin while the original's body runs (both sides would then admit)
+                twin.enterOriginalLocked(stripe);
+                counted(a, twin, stripe, d, t0);
+            } else {
+                rememberTiming(a, d, t0); // the twin could not be made or locked
+            }
         } finally {
             if (stripe >= 0) {
                 twin.unlock(stripe);

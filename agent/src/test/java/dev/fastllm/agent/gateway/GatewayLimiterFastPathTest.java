@@ -380,7 +380,10 @@ class GatewayLimiterFastPathTest {
         assertEquals(3, point.calls(Path.FAST));
     }
 
-    /** Every fast call throws: the original answers everything, exactly as a plain limiter, and no twin is made. */
+    /**
+     * Every fast call throws: the original answers everything, exactly as a plain limiter, and the twin (made
+     * by the first fast call, which draws its fault once it holds the key's stripe) never holds a key.
+     */
     @Test
     void faultsOnEveryCallGiveThePlainLimitersAnswers() {
         Point point = point("faults=gateway.rate-limiter:1");
@@ -400,7 +403,8 @@ class GatewayLimiterFastPathTest {
             assertEquals(plain.peek(key, limits, now), subject.peek(key, limits, now));
         }
         assertEquals(plain.trackedKeys(), subject.trackedKeys());
-        assertEquals(0, subject.fast.twins().size());
+        assertEquals(1, subject.fast.twins().size());
+        assertEquals(0, subject.fast.twins().get(subject.original).limiter.trackedKeys());
         assertTrue(point.errors() >= 10, "faults were counted: " + point.errors());
     }
 
@@ -436,6 +440,34 @@ class GatewayLimiterFastPathTest {
         KeyLimits oneSlot = new KeyLimits(Long.MAX_VALUE, Long.MAX_VALUE, 1);
         assertTrue(subject.original.peek("hot", oneSlot, now).allowed(), "original still holds a slot");
         assertTrue(subject.peek("hot", oneSlot, now).allowed(), "a slot still held");
+    }
+
+    /**
+     * A fast call that falls back to the original (here an injected fault) is counted as running in its key's
+     * stripe before its enter advice returns: a whole call that comes before the original's body runs must
+     * see it and leave the key with the original, not move it to the twin (both sides would then admit, two
+     * requests in a window of one).
+     */
+    @Test
+    void aFallbackIsCountedBeforeItsBodySoNoCallMovesTheKeyMeanwhile() {
+        Point point = point("gateway.rate-limiter=on");
+        Rewritten subject = new Rewritten(point);
+        KeyLimits one = new KeyLimits(1, Long.MAX_VALUE, 10);
+        long now = 5_000_000;
+        subject.tryAcquire("warm", one, 0, now); // the instance has its twin
+        point.setFaultRate(1.0);
+        RateLimitAnswer first = new RateLimitAnswer();
+        subject.fast.tryAcquire(subject.original, subject.windows, "k", 1, Long.MAX_VALUE, 10, 0, now, first);
+        assertFalse(first.answered);
+        assertNotNull(first.countedIn, "the fallback runs the original counted in the key's stripe");
+        point.setFaultRate(0.0);
+        RateLimitDecision second = subject.tryAcquire("k", one, 0, now); // a whole call meanwhile
+        RateLimitDecision firstBody = subject.original.tryAcquire("k", one, 0, now);
+        subject.fast.originalDone(first);
+        KeyRateLimiter plain = new KeyRateLimiter();
+        assertTrue(plain.tryAcquire("k", one, 0, now).allowed());
+        assertFalse(plain.tryAcquire("k", one, 0, now).allowed());
+        assertEquals(1, (second.allowed() ? 1 : 0) + (firstBody.allowed() ? 1 : 0), second + " / " + firstBody);
     }
 
     private static void awaitQuietly(CountDownLatch latch) {
