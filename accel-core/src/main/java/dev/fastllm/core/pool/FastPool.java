@@ -51,10 +51,12 @@ public final class FastPool<C> implements AutoCloseable {
     private final LongSupplier nanoClock;
 
     private static final VarHandle CHECKS_ENDED;
+    private static final VarHandle CHECKS_STARTED;
 
     static {
         try {
             CHECKS_ENDED = MethodHandles.lookup().findVarHandle(FastPool.class, "checksEnded", long.class);
+            CHECKS_STARTED = MethodHandles.lookup().findVarHandle(FastPool.class, "checksStarted", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -65,11 +67,14 @@ public final class FastPool<C> implements AutoCloseable {
     private final Waiters<C> waiters = new Waiters<>();
     private volatile boolean closed;
     /**
-     * Checks by {@link #evictIdle} and {@link #purgeUnusable} finished so far. Such a check holds an idle
-     * entry {@link PoolEntry#RESERVED} for a moment, where the original holds its lock: an acquire that found
-     * nothing idle looks again if a check ended meanwhile ({@link #checksChanged}).
+     * Maintenance passes ({@link #evictIdle}, {@link #purgeUnusable}) finished so far. A pass holds an idle
+     * entry {@link PoolEntry#RESERVED} while it checks it and frees a slot only once its connection is closed,
+     * where the original holds its lock: an acquire that found nothing idle looks again if a pass ended
+     * meanwhile, and waits for one still running ({@link #checksChanged}).
      */
     private volatile long checksEnded;
+    /** Maintenance passes started so far; a pass is running while this is ahead of {@link #checksEnded}. */
+    private volatile long checksStarted;
 
     /** As the gateway's pool: failures are this package's {@link PoolExhaustedException} and {@link PoolClosedException}. */
     public FastPool(String name, Connector<C> connector, int maxConnections, int maxPending,
@@ -172,32 +177,16 @@ public final class FastPool<C> implements AutoCloseable {
     }
 
     /**
-     * Closes idle connections unused for at least the idle timeout, and dead ones. Returns how many. A
-     * connector whose {@code isUsable} throws leaves that connection idle, as in the original, and the
-     * exception goes on after waiting requests were served.
+     * Closes idle connections unused for at least the idle timeout, and dead ones. Returns how many. As the
+     * original, it first takes every such connection off the books, then closes them, so a connector's
+     * {@code close} that calls back into the pool (a close listener running {@link #purgeUnusable}) finds
+     * them gone and the count is the original's. A connector whose {@code isUsable} throws leaves that
+     * connection idle, as in the original; the ones already taken off are still closed (the original leaves
+     * them unclosed), and waiting requests are served before the exception goes on.
      */
     public int evictIdle() {
         long now = nanoClock.getAsLong();
-        int evicted = 0;
-        try {
-            for (PoolEntry<C> e : slots.table().entries) {
-                if (e.state() == PoolEntry.IDLE && e.claim(PoolEntry.IDLE, PoolEntry.RESERVED)) {
-                    try {
-                        if (now - e.idleSince >= idleTimeoutNanos || !stillUsable(e)) {
-                            slots.retire(e);
-                            evicted++;
-                        } else {
-                            e.set(PoolEntry.IDLE);
-                        }
-                    } finally {
-                        checkEnded();
-                    }
-                }
-            }
-        } finally {
-            afterPutBack();
-        }
-        return evicted;
+        return maintain(now, true);
     }
 
     /**
@@ -205,23 +194,54 @@ public final class FastPool<C> implements AutoCloseable {
      * whose {@code isUsable} throws leaves that connection idle, as in the original.
      */
     public void purgeUnusable() {
+        maintain(0, false);
+    }
+
+    /**
+     * One maintenance pass: each idle entry is held {@link PoolEntry#RESERVED} while it is checked (by age
+     * when {@code byAge}, then by {@code isUsable}), then put back or taken off the books; those taken off
+     * are closed after the scan. The whole pass, closes included, counts as running for
+     * {@link #checksChanged}, as the original's pass holds its lock.
+     */
+    private int maintain(long now, boolean byAge) {
+        ThreadStack local = stacks.get();
+        PoolEntry<C>[] gone = null;
+        int evicted = 0;
+        CHECKS_STARTED.getAndAdd(this, 1L);
+        local.checking++;
         try {
             for (PoolEntry<C> e : slots.table().entries) {
                 if (e.state() == PoolEntry.IDLE && e.claim(PoolEntry.IDLE, PoolEntry.RESERVED)) {
-                    try {
-                        if (stillUsable(e)) {
-                            e.set(PoolEntry.IDLE);
-                        } else {
-                            slots.retire(e);
+                    if ((byAge && now - e.idleSince >= idleTimeoutNanos) || !stillUsable(e)) {
+                        slots.forget(e);
+                        if (gone == null) {
+                            gone = newEntries(slots.table().entries.length + evicted + 1);
+                        } else if (evicted == gone.length) {
+                            gone = java.util.Arrays.copyOf(gone, 2 * evicted);
                         }
-                    } finally {
-                        checkEnded();
+                        gone[evicted++] = e;
+                    } else {
+                        e.set(PoolEntry.IDLE);
                     }
                 }
             }
         } finally {
-            afterPutBack();
+            try {
+                for (int i = 0; i < evicted; i++) {
+                    slots.close(gone[i]);
+                }
+            } finally {
+                local.checking--;
+                CHECKS_ENDED.getAndAdd(this, 1L);
+                afterPutBack();
+            }
         }
+        return evicted;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <C> PoolEntry<C>[] newEntries(int n) {
+        return (PoolEntry<C>[]) new PoolEntry<?>[n];
     }
 
     /**
@@ -229,51 +249,41 @@ public final class FastPool<C> implements AutoCloseable {
      * the connector throws, the entry goes back to idle before the exception goes on.
      */
     private boolean stillUsable(PoolEntry<C> e) {
-        ThreadStack local = stacks.get();
         boolean answered = false;
-        local.checking++;
         try {
             boolean usable = connector.isUsable(e.connection);
             answered = true;
             return usable;
         } finally {
-            local.checking--;
             if (!answered) {
                 e.set(PoolEntry.IDLE);
             }
         }
     }
 
-    private void checkEnded() {
-        CHECKS_ENDED.getAndAdd(this, 1L);
-    }
-
     /**
-     * After an acquire found nothing idle: true if it should look again, because a maintenance check ended
-     * since {@code before} was read, or one still holds an entry (then this waits for it to end, as the
-     * original's acquire waits for the lock its maintenance holds). Without this, an acquire that meets the
-     * only idle connection under a check would open another or be refused.
+     * After an acquire found nothing idle: true if it should look again, because a maintenance pass ended
+     * since {@code before} was read, or one is running on another thread (then this waits for it to end, as
+     * the original's acquire waits for the lock its pass holds: the pass may hold the only idle connection
+     * for its check, or be closing one whose slot frees only once it is closed). Without this, such an
+     * acquire opened another connection or was refused. A pass of this very thread (an acquire called back
+     * from its connector) is not waited for: it could never end.
      */
     private boolean checksChanged(long before, ThreadStack local) {
         if (checksEnded != before) {
             return true;
         }
-        if (local.checking != 0) {
-            return false; // called back from this thread's own check: the entry it holds would never come back
+        if (local.checking != 0 || checksStarted == before) {
+            return false;
         }
-        for (PoolEntry<C> e : slots.table().entries) {
-            if (e.state() == PoolEntry.RESERVED) {
-                for (int spins = 0; e.state() == PoolEntry.RESERVED; spins++) {
-                    if (spins < 64) {
-                        Thread.onSpinWait();
-                    } else {
-                        Thread.yield();
-                    }
-                }
-                return true;
+        for (int spins = 0; checksEnded == before; spins++) {
+            if (spins < 64) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
             }
         }
-        return false;
+        return true;
     }
 
     public PoolStats stats() {

@@ -1,6 +1,7 @@
 package dev.fastllm.core.pool;
 
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One thread's most recently released entries of one pool, newest on top, and the entry it leased last.
@@ -15,6 +16,8 @@ import java.util.Arrays;
  * once meant an array of that size on each thread's first call).
  */
 final class ThreadStack {
+    /** Marks of {@link #makeRoom} passes, unique across threads. */
+    private static final AtomicLong MARKS = new AtomicLong();
     static final int FIRST_CAPACITY = 16;
 
     private final int capacity;
@@ -61,20 +64,24 @@ final class ThreadStack {
     }
 
     /**
-     * Drops stale entries, keeping the order of the rest. If that leaves the stack more than half full, it
-     * doubles while below the pool's limit; at the limit, the older half goes.
+     * Drops stale entries and repeated ones (an entry another thread took and gave back idle may be here more
+     * than once: only its newest place is kept), keeping the order of the rest. If that leaves the stack more
+     * than half full, it doubles while below the pool's limit; at the limit, the older half goes. So the
+     * stack grows with the live entries the thread parked, not with its releases.
      */
     private void makeRoom() {
-        int kept = 0;
-        for (int i = 0; i < size; i++) {
-            PoolEntry<?> e = (PoolEntry<?>) items[i];
-            if (e.state() == PoolEntry.IDLE) {
-                items[kept++] = e;
+        long mark = MARKS.incrementAndGet(); // this pass's own: no other pass writes it
+        int w = size;
+        for (int r = size - 1; r >= 0; r--) { // newest first: the first place met is the one kept
+            PoolEntry<?> e = (PoolEntry<?>) items[r];
+            if (e.state() == PoolEntry.IDLE && e.stackMark != mark) {
+                e.stackMark = mark;
+                items[--w] = e; // w > r: never over an entry not read yet
             }
         }
-        for (int i = kept; i < size; i++) {
-            items[i] = null;
-        }
+        int kept = size - w;
+        System.arraycopy(items, w, items, 0, kept);
+        Arrays.fill(items, kept, size, null);
         size = kept;
         if (kept > items.length / 2 && items.length < capacity) {
             items = Arrays.copyOf(items, (int) Math.min(capacity, 2L * items.length));
