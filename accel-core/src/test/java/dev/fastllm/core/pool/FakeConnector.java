@@ -84,4 +84,24 @@ final class FakeConnector implements Connector<FakeConnector.Conn>,
         c.closedByPool = true;
         closed.incrementAndGet();
     }
+
+    /** A connector of both pools' types over a {@link FakeConnector}, for tests to override one callback. */
+    static class Delegating implements Connector<Conn>, dev.fastllm.gateway.upstream.ConnectionPool.Connector<Conn> {
+        final FakeConnector fake = new FakeConnector();
+
+        @Override
+        public CompletableFuture<Conn> connect() {
+            return fake.connect();
+        }
+
+        @Override
+        public boolean isUsable(Conn c) {
+            return fake.isUsable(c);
+        }
+
+        @Override
+        public void close(Conn c) {
+            fake.close(c);
+        }
+    }
 }

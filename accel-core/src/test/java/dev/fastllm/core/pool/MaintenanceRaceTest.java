@@ -22,11 +22,26 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class MaintenanceRaceTest {
 
-    /** A connector whose check on the thread named "maint" waits for the test, then answers or throws. */
-    static final class HeldCheck implements Connector<Conn>, ConnectionPool.Connector<Conn> {
-        final FakeConnector fake = new FakeConnector();
-        final CountDownLatch inCheck = new CountDownLatch(1);
+    /** A connector that holds the thread named "maint" in one of its callbacks until the test lets it go. */
+    static class Held extends FakeConnector.Delegating {
+        final CountDownLatch reached = new CountDownLatch(1);
         final CountDownLatch go = new CountDownLatch(1);
+
+        /** On "maint": says it got here, then waits for the test. */
+        void pause() {
+            if (Thread.currentThread().getName().equals("maint")) {
+                reached.countDown();
+                try {
+                    assertTrue(go.await(10, TimeUnit.SECONDS));
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+    }
+
+    /** Holds "maint" in its check, then answers or throws. */
+    static final class HeldCheck extends Held {
         final boolean throwing;
 
         HeldCheck(boolean throwing) {
@@ -34,29 +49,12 @@ class MaintenanceRaceTest {
         }
 
         @Override
-        public CompletableFuture<Conn> connect() {
-            return fake.connect();
-        }
-
-        @Override
         public boolean isUsable(Conn c) {
-            if (Thread.currentThread().getName().equals("maint")) {
-                inCheck.countDown();
-                try {
-                    assertTrue(go.await(10, TimeUnit.SECONDS));
-                } catch (InterruptedException e) {
-                    throw new IllegalStateException(e);
-                }
-                if (throwing) {
-                    throw new IllegalStateException("check failed");
-                }
+            pause();
+            if (throwing && Thread.currentThread().getName().equals("maint")) {
+                throw new IllegalStateException("check failed");
             }
-            return fake.isUsable(c);
-        }
-
-        @Override
-        public void close(Conn c) {
-            fake.close(c);
+            return super.isUsable(c);
         }
     }
 
@@ -65,19 +63,19 @@ class MaintenanceRaceTest {
 
         void release(Conn c);
 
-        void evictIdle();
+        int evictIdle();
 
         void purgeUnusable();
 
         PoolStats stats();
     }
 
-    static Pool original(HeldCheck s, int max, int pending) {
+    static Pool original(FakeConnector.Delegating s, int max, int pending) {
         ConnectionPool<Conn> p = new ConnectionPool<>("p", s, max, pending, 1_000_000_000L, () -> 0L);
         return new Pool() {
             public CompletableFuture<Conn> acquire() { return p.acquire(); }
             public void release(Conn c) { p.release(c, true); }
-            public void evictIdle() { p.evictIdle(); }
+            public int evictIdle() { return p.evictIdle(); }
             public void purgeUnusable() { p.purgeUnusable(); }
             public PoolStats stats() {
                 ConnectionPool.Stats x = p.stats();
@@ -86,12 +84,12 @@ class MaintenanceRaceTest {
         };
     }
 
-    static Pool twin(HeldCheck s, int max, int pending) {
+    static Pool twin(FakeConnector.Delegating s, int max, int pending) {
         FastPool<Conn> p = new FastPool<>("p", s, max, pending, 1_000_000_000L, () -> 0L);
         return new Pool() {
             public CompletableFuture<Conn> acquire() { return p.acquire(); }
             public void release(Conn c) { p.release(c, true); }
-            public void evictIdle() { p.evictIdle(); }
+            public int evictIdle() { return p.evictIdle(); }
             public void purgeUnusable() { p.purgeUnusable(); }
             public PoolStats stats() { return p.stats(); }
         };
@@ -104,6 +102,15 @@ class MaintenanceRaceTest {
     static String scenario(HeldCheck s, Pool p, boolean evict) throws Exception {
         Conn c = p.acquire().join();
         p.release(c);
+        return acquireDuringPass(s, p, evict);
+    }
+
+    /**
+     * Runs a pass on "maint" ({@code evict}: {@code evictIdle}, else {@code purgeUnusable}) until {@code s} holds
+     * it; acquires on another thread, which the original lets wait for its lock; lets the pass go. Answers
+     * what the acquire got and the stats after.
+     */
+    static String acquireDuringPass(Held s, Pool p, boolean evict) throws Exception {
         Thread maint = new Thread(() -> {
             try {
                 if (evict) {
@@ -116,11 +123,11 @@ class MaintenanceRaceTest {
             }
         }, "maint");
         maint.start();
-        assertTrue(s.inCheck.await(10, TimeUnit.SECONDS));
+        assertTrue(s.reached.await(10, TimeUnit.SECONDS));
         AtomicReference<CompletableFuture<Conn>> got = new AtomicReference<>();
         Thread requester = new Thread(() -> got.set(p.acquire()), "requester");
         requester.start();
-        requester.join(200); // the original's acquire waits for the lock here
+        requester.join(200);
         s.go.countDown();
         requester.join(10_000);
         maint.join(10_000);
@@ -183,26 +190,15 @@ class MaintenanceRaceTest {
      */
     @Test
     void anAcquireCalledBackFromACheckDoesNotWaitForItself() {
-        FakeConnector fake = new FakeConnector();
         AtomicReference<FastPool<Conn>> pool = new AtomicReference<>();
         AtomicReference<String> inner = new AtomicReference<>();
-        Connector<Conn> connector = new Connector<>() {
-            @Override
-            public CompletableFuture<Conn> connect() {
-                return fake.connect();
-            }
-
+        Connector<Conn> connector = new FakeConnector.Delegating() {
             @Override
             public boolean isUsable(Conn c) {
                 if (inner.get() == null) {
                     inner.set(PoolDifferentialTest.outcome(pool.get().acquire()));
                 }
-                return fake.isUsable(c);
-            }
-
-            @Override
-            public void close(Conn c) {
-                fake.close(c);
+                return super.isUsable(c);
             }
         };
         FastPool<Conn> p = new FastPool<>("p", connector, 1, 0, 1_000_000_000L, () -> 0L);

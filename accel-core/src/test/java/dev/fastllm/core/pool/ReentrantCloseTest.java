@@ -22,7 +22,6 @@ class ReentrantCloseTest {
 
     @Test
     void aWaiterIsServedWhenACloseCallsBackIntoThePool() throws Exception {
-        FakeConnector fake = new FakeConnector();
         AtomicReference<FastPool<Conn>> pool = new AtomicReference<>();
         AtomicReference<Conn> first = new AtomicReference<>();
         AtomicReference<Conn> other = new AtomicReference<>();
@@ -30,20 +29,10 @@ class ReentrantCloseTest {
         AtomicReference<CompletableFuture<Conn>> w2 = new AtomicReference<>();
         AtomicBoolean hooked = new AtomicBoolean();
         AtomicBoolean calledBack = new AtomicBoolean();
-        Connector<Conn> connector = new Connector<>() {
-            @Override
-            public CompletableFuture<Conn> connect() {
-                return fake.connect();
-            }
-
-            @Override
-            public boolean isUsable(Conn c) {
-                return fake.isUsable(c);
-            }
-
+        FakeConnector.Delegating connector = new FakeConnector.Delegating() {
             @Override
             public void close(Conn c) {
-                fake.close(c);
+                super.close(c);
                 if (c == first.get() && calledBack.compareAndSet(false, true)) {
                     // the close listener: another connection is given back not reusable (a slot frees and
                     // the queue is served from here), then the pool is purged
@@ -84,6 +73,6 @@ class ReentrantCloseTest {
         assertEquals("conn4", PoolDifferentialTest.outcome(f2.orTimeout(5, TimeUnit.SECONDS)));
         PoolStats s = p.stats();
         assertEquals(new PoolStats(2, 0, 0, 0, 2, 4, 2), s);
-        assertEquals(2, fake.closed.get());
+        assertEquals(2, connector.fake.closed.get());
     }
 }
