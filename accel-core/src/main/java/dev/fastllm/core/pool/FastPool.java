@@ -210,14 +210,13 @@ public final class FastPool<C> implements AutoCloseable {
         CHECKS_STARTED.getAndAdd(this, 1L);
         local.checking++;
         try {
-            for (PoolEntry<C> e : slots.table().entries) {
+            PoolEntry<C>[] entries = slots.table().entries;
+            for (PoolEntry<C> e : entries) {
                 if (e.state() == PoolEntry.IDLE && e.claim(PoolEntry.IDLE, PoolEntry.RESERVED)) {
                     if ((byAge && now - e.idleSince >= idleTimeoutNanos) || !stillUsable(e)) {
                         slots.forget(e);
                         if (gone == null) {
-                            gone = newEntries(slots.table().entries.length + evicted + 1);
-                        } else if (evicted == gone.length) {
-                            gone = java.util.Arrays.copyOf(gone, 2 * evicted);
+                            gone = newEntries(entries.length); // at most one each
                         }
                         gone[evicted++] = e;
                     } else {
@@ -423,8 +422,7 @@ public final class FastPool<C> implements AutoCloseable {
         ThreadStack local = stacks.get();
         while (!closed && !waiters.quiet()) {
             CompletableFuture<C> w;
-            PoolEntry<C> e = null;
-            boolean reserved = false;
+            PoolEntry<C> e;
             waiters.lock();
             try {
                 w = waiters.firstLive();
@@ -432,19 +430,15 @@ public final class FastPool<C> implements AutoCloseable {
                     break;
                 }
                 e = claimSharedHeld(local);
-                if (e == null && local.dead == null) {
+                if (local.dead != null) {
+                    w = null; // a dead connection to close first (after the lock), then look again
+                } else if (e == null) {
                     if (!slots.reserve()) {
                         break;
                     }
-                    reserved = true;
-                }
-                if (local.dead != null || !waiters.removeFirst(w)) {
-                    // a dead connection to close first, or the request was served meanwhile by a call this
-                    // thread made from a connector's callback: give back what was taken and look again
-                    if (reserved) {
-                        slots.unreserve();
-                    }
-                    w = null;
+                    waiters.removeFirst(w); // no connector callback ran since firstLive: w is still first
+                } else if (!waiters.removeFirst(w)) {
+                    w = null; // the check of e called back into the pool, on this thread, and served w
                 }
             } finally {
                 waiters.unlock();
