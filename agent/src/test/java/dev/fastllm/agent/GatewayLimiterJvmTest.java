@@ -1,5 +1,6 @@
 package dev.fastllm.agent;
 
+import dev.fastllm.agent.apps.LateReadingApp;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -299,6 +300,29 @@ class GatewayLimiterJvmTest {
             } finally {
                 pool.shutdownNow();
             }
+        }
+    }
+
+    /**
+     * Clock readings out of order across a move, in the real agent jar: a key's twin window ends, the point is
+     * turned off, a call moves the key to the original, and a call whose reading falls inside the ended window
+     * comes after it ({@link LateReadingApp}). Every answer and the tracked keys are those without the agent.
+     */
+    @Test
+    void aLateReadingAfterAMoveAnswersAsWithoutTheAgent() throws Exception {
+        List<Path> cp = List.of(IsolationJvmTest.TEST_CLASSES, ChildJvm.GATEWAY_JAR);
+        String plain;
+        try (ChildJvm jvm = ChildJvm.spec().main(cp, LateReadingApp.class.getName()).start("late-reading-plain")) {
+            assertEquals(0, jvm.awaitExit(60_000), jvm.describe());
+            plain = jvm.stdout();
+        }
+        assertTrue(plain.contains("allowed=false, rejectedBy=REQUESTS"), plain); // the late call filled the window
+        try (ChildJvm jvm = ChildJvm.spec().agent(null).main(cp, LateReadingApp.class.getName(), "agent")
+                .start("late-reading-agent")) {
+            assertEquals(0, jvm.awaitExit(60_000), jvm.describe());
+            assertTrue(jvm.agentLines().contains(APPLIED), jvm.describe());
+            assertEquals(plain, jvm.stdout(), jvm.describe());
+            assertTrue(jvm.stderr().contains("point fast=1 "), jvm.describe()); // the first call; then off
         }
     }
 }

@@ -454,6 +454,33 @@ public final class LockFreeKeyRateLimiter extends WindowTables {
         return removed;
     }
 
+    /**
+     * Drops one key's state if it is idle at {@code nowMillis} ({@link #evictIdle}'s rule for that key alone:
+     * its window over, or none, and no parallel slot held). Afterwards no call, at whatever reading, finds
+     * the key live here until a new request for it comes. Safe to run concurrently with every other method.
+     *
+     * @return true when the key's state was dropped
+     */
+    public boolean evictIfIdle(String key, long nowMillis) {
+        int hash = key.hashCode();
+        WindowTable t = current();
+        while (true) {
+            int i = t.find(key, hash);
+            if (i == WindowTable.NOT_FOUND) {
+                return false;
+            }
+            if (i == WindowTable.GO_NEXT) {
+                t = follow(t);
+                continue;
+            }
+            int r = evictSlot(t, i, nowMillis);
+            if (r >= 0) {
+                return r == 1;
+            }
+            t = follow(t, i); // the slot is being copied: evict it where it goes
+        }
+    }
+
     /** Number of keys with state held. */
     public int trackedKeys() {
         return (int) Math.min(Integer.MAX_VALUE, tracked);

@@ -57,6 +57,11 @@ public class LincheckTest {
         return limiter.evictIdle(TIMES[time]);
     }
 
+    @Operation
+    public boolean evictIfIdle(@Param(name = "key") int key, @Param(name = "time") int time) {
+        return limiter.evictIfIdle(KEYS[key], TIMES[time]);
+    }
+
     @Test
     void modelChecking() {
         new ModelCheckingOptions()
@@ -79,29 +84,37 @@ public class LincheckTest {
                 .check(LincheckTest.class);
     }
 
-    /** The sequential specification: the gateway's limiter, same operations, same answers. */
+    /**
+     * The sequential specification: the gateway's limiter, same operations, same answers. Its keys share
+     * nothing, so each key gets a limiter of its own, and {@code evictIfIdle} of one key is
+     * {@code evictIdle} of that key's limiter.
+     */
     public static class Original {
         private static final KeyLimits LIMITS = new KeyLimits(RPM, TPM, PARALLEL);
-        private final KeyRateLimiter limiter = new KeyRateLimiter();
+        private final KeyRateLimiter[] limiters = {new KeyRateLimiter(), new KeyRateLimiter()};
 
         public String tryAcquire(int key, int tokens, int time) {
-            return LimiterOps.show(limiter.tryAcquire(KEYS[key], LIMITS, TOKENS[tokens], TIMES[time]));
+            return LimiterOps.show(limiters[key].tryAcquire(KEYS[key], LIMITS, TOKENS[tokens], TIMES[time]));
         }
 
         public void release(int key) {
-            limiter.release(KEYS[key]);
+            limiters[key].release(KEYS[key]);
         }
 
         public void reconcile(int key, int actual, int time) {
-            limiter.reconcile(KEYS[key], 3, TOKENS[actual], TIMES[Math.max(0, time - 1)], TIMES[time]);
+            limiters[key].reconcile(KEYS[key], 3, TOKENS[actual], TIMES[Math.max(0, time - 1)], TIMES[time]);
         }
 
         public String peek(int key, int time) {
-            return LimiterOps.show(limiter.peek(KEYS[key], LIMITS, TIMES[time]));
+            return LimiterOps.show(limiters[key].peek(KEYS[key], LIMITS, TIMES[time]));
         }
 
         public int evictIdle(int time) {
-            return limiter.evictIdle(TIMES[time]);
+            return limiters[0].evictIdle(TIMES[time]) + limiters[1].evictIdle(TIMES[time]);
+        }
+
+        public boolean evictIfIdle(int key, int time) {
+            return limiters[key].evictIdle(TIMES[time]) == 1;
         }
     }
 }

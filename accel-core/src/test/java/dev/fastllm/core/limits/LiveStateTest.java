@@ -112,4 +112,68 @@ class LiveStateTest {
         }
         assertTrue(acted > 1_000, "the sequence exercises live keys: " + acted);
     }
+
+    /**
+     * {@code evictIfIdle} drops one key exactly when {@code evictIdle} would: its window over at the reading
+     * and no slot held. Once dropped, a call with an older reading, inside the ended window, finds nothing
+     * live; a key in the wide form goes the same way, and a dropped key comes back as a fresh one.
+     */
+    @Test
+    void evictIfIdleDropsOneIdleKeyForEveryReading() {
+        LockFreeKeyRateLimiter twin = new LockFreeKeyRateLimiter();
+        LimitDecision d = new LimitDecision();
+        twin.tryAcquire("k", 5, MAX, 2, 10, T0, d);
+        twin.tryAcquire("other", 5, MAX, 2, 10, T0, d);
+        assertFalse(twin.evictIfIdle("k", T0 + 59_999), "the window still runs");
+        assertFalse(twin.evictIfIdle("k", T0 + 60_000), "a slot is held");
+        assertTrue(twin.release("k"));
+        assertFalse(twin.evictIfIdle("k", T0 + 59_999), "the window still runs at that reading");
+        assertFalse(twin.evictIfIdle("unseen", T0 + 60_000));
+        assertEquals(2, twin.trackedKeys());
+        assertTrue(twin.evictIfIdle("k", T0 + 60_000));
+        assertFalse(twin.evictIfIdle("k", T0 + 60_000), "already dropped");
+        assertEquals(1, twin.trackedKeys(), "only that key");
+        assertNull(twin.tryAcquireIfLive("k", 5, MAX, 2, 10, T0 + 30_000, d), "nothing live at an older reading");
+        assertNull(twin.peekIfLive("k", 5, MAX, 2, T0 + 30_000, d));
+        assertNotNull(twin.peekIfLive("other", 5, MAX, 2, T0 + 30_000, d), "the other key keeps its window");
+        twin.tryAcquire("k", 5, MAX, 2, 10, T0 + 61_000, d);
+        assertTrue(d.allowed());
+        assertEquals(4, d.remainingRequests(), "a fresh window");
+        assertEquals(2, twin.trackedKeys());
+
+        // a key whose tokens do not fit the compact word is kept wide, and is dropped alike
+        twin.tryAcquire("wide", 5, MAX, 2, 5_000_000, T0, d);
+        assertTrue(d.allowed());
+        assertFalse(twin.evictIfIdle("wide", T0 + 60_000), "a slot is held");
+        assertTrue(twin.release("wide"));
+        assertTrue(twin.evictIfIdle("wide", T0 + 60_000));
+        assertNull(twin.tryAcquireIfLive("wide", 5, MAX, 2, 10, T0 + 1, d));
+        assertEquals(2, twin.trackedKeys());
+    }
+
+    /** Through a table's growth (keys copied to a bigger table while the drops go on), each drop is exact. */
+    @Test
+    void evictIfIdleFollowsKeysIntoAGrownTable() {
+        LockFreeKeyRateLimiter twin = new LockFreeKeyRateLimiter(16);
+        LimitDecision d = new LimitDecision();
+        for (int k = 0; k < 5_000; k++) {
+            twin.tryAcquire("key-" + k, 5, MAX, 2, 10, T0, d);
+            if (k % 2 == 0) {
+                twin.release("key-" + k);
+            }
+            if (k % 7 == 0) {
+                boolean idle = k % 2 == 0;
+                assertEquals(idle, twin.evictIfIdle("key-" + k, T0 + 60_000), "key " + k);
+            }
+        }
+        int dropped = 0;
+        for (int k = 0; k < 5_000; k++) {
+            boolean idle = k % 2 == 0 && k % 7 != 0;
+            boolean got = twin.evictIfIdle("key-" + k, T0 + 60_000);
+            assertEquals(idle, got, "key " + k);
+            dropped += got ? 1 : 0;
+        }
+        assertEquals(2_500 - 5_000 / 14 - 1, dropped, "every idle key not dropped before");
+        assertEquals(2_500, twin.trackedKeys(), "every key holding a slot stays");
+    }
 }

@@ -23,6 +23,9 @@ public final class RateLimitAnswer {
     /** Non-null while the original body runs counted by this twin, which the exit must tell. */
     public Object countedIn;
     public int countedStripe;
+    /** The key and clock reading of that call: the exit drops the twin's state for the key if idle then. */
+    public String countedKey;
+    public long countedNow;
     /** The point's decision for this call, when the exit has to report it (sampled latency). */
     public int decision;
     public long startNanos;

@@ -71,7 +71,7 @@ final class GatewayLimiterFastPath implements GatewayLimiterBridge.Handle {
                     // the original holds the key's live state, or may be making it: it answers
                     point.fastDeclined(d);
                     twin.enterOriginalLocked(stripe);
-                    counted(a, twin, stripe, d, t0);
+                    counted(a, twin, stripe, key, now, d, t0);
                     return;
                 }
                 twin.acquire(key, rpm, tpm, maxParallel, reserved, now, a);
@@ -84,7 +84,7 @@ final class GatewayLimiterFastPath implements GatewayLimiterBridge.Handle {
                 // the original answers: counted in the key's stripe, as a declined call is, so that no call
                 // moves the key to the twin while the original's body runs (both sides would then admit)
                 twin.enterOriginalLocked(stripe);
-                counted(a, twin, stripe, d, t0);
+                counted(a, twin, stripe, key, now, d, t0);
             } else {
                 rememberTiming(a, d, t0); // the twin could not be made or locked
             }
@@ -153,7 +153,7 @@ final class GatewayLimiterFastPath implements GatewayLimiterBridge.Handle {
             if (twin.acquireIfLive(key, rpm, tpm, maxParallel, reserved, now, a)) {
                 return;
             }
-            counted(a, twin, stripe, d, t0);
+            counted(a, twin, stripe, key, now, d, t0);
             counted = false; // the exit advice leaves
         } catch (Throwable t) {
             a.answered = false;
@@ -164,11 +164,17 @@ final class GatewayLimiterFastPath implements GatewayLimiterBridge.Handle {
         }
     }
 
-    /** The original body runs counted in {@code twin}'s {@code stripe}; the exit advice ({@link #originalDone}) leaves. */
-    private static void counted(RateLimitAnswer a, LimiterTwin twin, int stripe, int d, long t0) {
+    /**
+     * The original body runs counted in {@code twin}'s {@code stripe}; the exit advice ({@link #originalDone})
+     * hands the key over and leaves.
+     */
+    private static void counted(RateLimitAnswer a, LimiterTwin twin, int stripe, String key, long now, int d,
+                                long t0) {
         a.answered = false;
         a.countedIn = twin;
         a.countedStripe = stripe;
+        a.countedKey = key;
+        a.countedNow = now;
         rememberTiming(a, d, t0);
     }
 
@@ -179,13 +185,28 @@ final class GatewayLimiterFastPath implements GatewayLimiterBridge.Handle {
         }
     }
 
+    /**
+     * The exit of a call whose original body ran. When the body ran counted in a stripe, the key's state in
+     * the twin, if idle at the call's reading, is dropped before the count is left: the original now holds the
+     * key's window (the body anchored or joined one at that reading), and a later call whose reading is older
+     * (read before a deschedule) must find nothing live in the twin and join that window, as it would join a
+     * plain limiter's only window. While the call is counted no move to the twin can start, and the drop is
+     * one compare-and-set against the twin's own calls, so a window or slot the twin still holds is never lost.
+     */
     @Override
     public void originalDone(RateLimitAnswer a) {
         try {
             Object owner = a.countedIn;
             if (owner != null) {
                 a.countedIn = null;
-                ((LimiterTwin) owner).leaveOriginal(a.countedStripe);
+                String key = a.countedKey;
+                a.countedKey = null;
+                LimiterTwin twin = (LimiterTwin) owner;
+                try {
+                    twin.limiter.evictIfIdle(key, a.countedNow);
+                } finally {
+                    twin.leaveOriginal(a.countedStripe);
+                }
             }
             if (a.decision != 0) {
                 int d = a.decision;
