@@ -135,6 +135,12 @@ public final class FastPool<C> implements AutoCloseable {
                 connect(target);
                 return target;
             }
+        } else if (stacks.get().failedConnectContinuation && slots.reserve()) {
+            // made from the continuation of a failed connect, before the queue is served: the original lets
+            // it open on the freed slot (its waiting requests exist only when nothing else is free)
+            CompletableFuture<C> target = new CompletableFuture<>();
+            connect(target);
+            return target;
         }
         return await();
     }
@@ -519,7 +525,14 @@ public final class FastPool<C> implements AutoCloseable {
         public void accept(C connection, Throwable error) {
             if (error != null) {
                 slots.unreserve();
-                target.completeExceptionally(error);
+                ThreadStack local = stacks.get();
+                boolean outer = local.failedConnectContinuation;
+                local.failedConnectContinuation = true;
+                try {
+                    target.completeExceptionally(error);
+                } finally {
+                    local.failedConnectContinuation = outer;
+                }
                 drain();
                 return;
             }

@@ -36,6 +36,12 @@ final class ThreadStack {
      * entry its own thread holds.
      */
     int checking;
+    /**
+     * True while this thread completes the future of a connect that failed: a request made from that
+     * future's continuation may take the slot the failure freed before the waiting requests are served, as
+     * in the original (see {@code FastPool.acquire}).
+     */
+    boolean failedConnectContinuation;
 
     ThreadStack(int capacity) {
         this.capacity = Math.max(1, capacity);

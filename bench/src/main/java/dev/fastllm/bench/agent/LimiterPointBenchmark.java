@@ -18,10 +18,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The demo gateway's {@code KeyRateLimiter.tryAcquire} then {@code release}, as the gateway calls them, in
- * three JVMs of one run: without the agent ({@link NoAgent}), with the agent and point
+ * JVMs of one run: without the agent ({@link NoAgent}), with the agent and point
  * {@code gateway.rate-limiter} on ({@link AgentOn}: the rewritten methods answer from accel-core's limiter)
  * and with the agent but the point off ({@link AgentOff}: the rewritten methods ask their flag, then run the
- * original). Cases as in accel-core's own limiter benchmark: one thread over 10 000 keys (clock 100 times
+ * original), and at {@code canary:50} ({@link AgentCanary}). Cases as in accel-core's own limiter benchmark: one thread over 10 000 keys (clock 100 times
  * fast, windows roll every 0.6 s), eight threads on one hot key, eight threads over 1 000 000 keys (all
  * tracked before measuring), and over 1 000 000 keys again with a little work between calls, at one thread
  * and at eight ({@code CallerWork}: in a loop that does nothing else, consecutive calls' cache misses
@@ -49,6 +49,15 @@ public abstract class LimiterPointBenchmark {
 
     @Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g", AGENT + "=gateway.rate-limiter=off"})
     public static class AgentOff extends LimiterPointBenchmark {
+    }
+
+    /**
+     * With the point at {@code canary:50}: half the keys (by hash) go to the twin, the other half run the
+     * original's body through the rewritten method, each such call counted in its key's stripe and handing
+     * the key over at its exit.
+     */
+    @Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g", AGENT + "=gateway.rate-limiter=canary:50"})
+    public static class AgentCanary extends LimiterPointBenchmark {
     }
 
     /** One gateway limiter (rewritten or not, depending on the fork) and the keys it serves. */

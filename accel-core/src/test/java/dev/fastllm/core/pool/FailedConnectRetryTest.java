@@ -1,0 +1,84 @@
+package dev.fastllm.core.pool;
+
+import dev.fastllm.core.pool.FakeConnector.Conn;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * A request made from the continuation of a failed connect's future, on the thread that completes it (a
+ * caller that retries at once when its connect fails), while other requests wait. The original frees the
+ * failed connect's slot, completes the future (the retry runs and finds the slot free: it opens a connection
+ * of its own), then lets the next waiter try. The twin does the same: the retry is not sent to the back of
+ * the queue, and with a full queue it is not refused.
+ */
+class FailedConnectRetryTest {
+
+    /** One connection, {@code pending} waiting requests allowed; the first connect fails, its caller retries. */
+    private static List<String> run(PoolDifferentialTest.Pool p, FakeConnector c, int waiting, int retries) {
+        List<String> log = new ArrayList<>();
+        c.mode = FakeConnector.Mode.HOLD;
+        List<CompletableFuture<Conn>> retried = new ArrayList<>();
+        CompletableFuture<Conn> first = p.acquire();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        first.whenComplete((conn, error) -> {
+            failure.set(error);
+            for (int i = 0; i < retries; i++) {
+                retried.add(p.acquire()); // on the completing thread, before the pool serves the queue
+            }
+        });
+        List<CompletableFuture<Conn>> waiters = new ArrayList<>();
+        for (int i = 0; i < waiting; i++) {
+            waiters.add(p.acquire());
+        }
+        c.finishHeld(false);
+        log.add("first: " + (failure.get() == null ? "no failure" : failure.get().getClass().getSimpleName()));
+        log.add("connects held: " + c.held.size());
+        c.mode = FakeConnector.Mode.IMMEDIATE;
+        while (!c.held.isEmpty()) {
+            c.finishHeld(true);
+        }
+        for (int i = 0; i < retried.size(); i++) {
+            log.add("retry " + i + ": " + PoolDifferentialTest.outcome(retried.get(i)));
+        }
+        for (int i = 0; i < waiters.size(); i++) {
+            log.add("waiter " + i + ": " + PoolDifferentialTest.outcome(waiters.get(i)));
+        }
+        log.add("stats: " + p.stats());
+        return log;
+    }
+
+    private static void same(int pending, int waiting, int retries) {
+        AtomicLong clock = new AtomicLong();
+        FakeConnector a = new FakeConnector();
+        FakeConnector b = new FakeConnector();
+        List<String> original = run(PoolDifferentialTest.original(a, 1, pending, clock), a, waiting, retries);
+        assertEquals(original, run(PoolDifferentialTest.twin(b, 1, pending, clock), b, waiting, retries));
+    }
+
+    @Test
+    void aRetryTakesTheFreedSlotBeforeTheWaiters() {
+        same(4, 2, 1);
+    }
+
+    @Test
+    void aRetryIsNotRefusedForAFullQueue() {
+        same(1, 1, 1);
+    }
+
+    @Test
+    void aSecondRetryWaitsBehindTheQueue() {
+        same(4, 2, 2);
+    }
+
+    @Test
+    void withNobodyWaitingTheRetryOpensAsUsual() {
+        same(4, 0, 1);
+    }
+}
