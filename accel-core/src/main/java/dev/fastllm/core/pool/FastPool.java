@@ -130,19 +130,29 @@ public final class FastPool<C> implements AutoCloseable {
                 local.lastLeased = e;
                 return e.reuse;
             }
-            if (slots.reserve()) {
-                CompletableFuture<C> target = new CompletableFuture<>();
-                connect(target);
-                return target;
+            if (local.heldFailedSlot || slots.reserve()) {
+                return connectOn(local);
             }
-        } else if (stacks.get().failedConnectContinuation && slots.reserve()) {
-            // made from the continuation of a failed connect, before the queue is served: the original lets
-            // it open on the freed slot (its waiting requests exist only when nothing else is free)
-            CompletableFuture<C> target = new CompletableFuture<>();
-            connect(target);
-            return target;
+        } else {
+            ThreadStack local = stacks.get();
+            if (local.heldFailedSlot) {
+                // made from the continuation of a failed connect: the original opens it on the slot the
+                // failure freed before its queue is served (requests wait there only when nothing is idle)
+                return connectOn(local);
+            }
         }
         return await();
+    }
+
+    /** Opens a connection for a new request, on the slot it reserved or on the slot held for this thread. */
+    private CompletableFuture<C> connectOn(ThreadStack local) {
+        if (local.heldFailedSlot) {
+            local.heldFailedSlot = false;
+            slots.connectHeld();
+        }
+        CompletableFuture<C> target = new CompletableFuture<>();
+        connect(target);
+        return target;
     }
 
     /**
@@ -524,16 +534,7 @@ public final class FastPool<C> implements AutoCloseable {
         @Override
         public void accept(C connection, Throwable error) {
             if (error != null) {
-                slots.unreserve();
-                ThreadStack local = stacks.get();
-                boolean outer = local.failedConnectContinuation;
-                local.failedConnectContinuation = true;
-                try {
-                    target.completeExceptionally(error);
-                } finally {
-                    local.failedConnectContinuation = outer;
-                }
-                drain();
+                failed(target, error);
                 return;
             }
             PoolEntry<C> e = slots.opened(connection);
@@ -550,6 +551,33 @@ public final class FastPool<C> implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * The connect for {@code target} failed. The original frees the slot, completes the future (whose
+     * continuation runs on this thread) and only then lets a waiting request open on the slot. Here the slot
+     * stays held for this thread while the future completes: a request the continuation makes opens on it
+     * when nothing idle serves it, and neither a release in the continuation nor another thread's drain
+     * gives it to a waiting request first. A slot no request took is then given back and the queue served.
+     * (A request from another thread meanwhile does not see the slot: it counts as made before the
+     * failure.)
+     */
+    private void failed(CompletableFuture<C> target, Throwable error) {
+        slots.holdFailed();
+        ThreadStack local = stacks.get();
+        boolean outer = local.heldFailedSlot;
+        local.heldFailedSlot = true;
+        boolean untaken;
+        try {
+            target.completeExceptionally(error);
+        } finally {
+            untaken = local.heldFailedSlot;
+            local.heldFailedSlot = outer;
+            if (untaken) {
+                slots.freeHeld();
+            }
+        }
+        drain();
     }
 
     private PoolEntry<C> leasedEntry(ThreadStack local, C connection) {

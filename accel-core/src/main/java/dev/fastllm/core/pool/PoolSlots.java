@@ -63,6 +63,24 @@ final class PoolSlots<C> {
         OPEN.getAndAdd(this, -1);
     }
 
+    /**
+     * A reserved connect failed, and its slot is held for the failure's continuation (see
+     * {@code FastPool.Arrival}): it no longer counts as connecting, but stays taken.
+     */
+    void holdFailed() {
+        connecting.decrementAndGet();
+    }
+
+    /** A slot held by {@link #holdFailed} becomes a connect again. */
+    void connectHeld() {
+        connecting.incrementAndGet();
+    }
+
+    /** A slot held by {@link #holdFailed} that no connect took is given back. */
+    void freeHeld() {
+        OPEN.getAndAdd(this, -1);
+    }
+
     /** A reserved connect succeeded: its entry, leased, joins the table. */
     PoolEntry<C> opened(C connection) {
         connecting.decrementAndGet();

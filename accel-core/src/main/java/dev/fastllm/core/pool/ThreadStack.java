@@ -37,11 +37,11 @@ final class ThreadStack {
      */
     int checking;
     /**
-     * True while this thread completes the future of a connect that failed: a request made from that
-     * future's continuation may take the slot the failure freed before the waiting requests are served, as
-     * in the original (see {@code FastPool.acquire}).
+     * True while this thread completes the future of a connect that failed and the slot that connect had is
+     * still held for it: a request made from that future's continuation opens on it when nothing idle
+     * serves it, before any waiting request can take it, as in the original (see {@code FastPool.Arrival}).
      */
-    boolean failedConnectContinuation;
+    boolean heldFailedSlot;
 
     ThreadStack(int capacity) {
         this.capacity = Math.max(1, capacity);

@@ -32,6 +32,7 @@ class FailedConnectRetryTest {
             for (int i = 0; i < retries; i++) {
                 retried.add(p.acquire()); // on the completing thread, before the pool serves the queue
             }
+            log.add("inside the continuation: " + p.stats());
         });
         List<CompletableFuture<Conn>> waiters = new ArrayList<>();
         for (int i = 0; i < waiting; i++) {
@@ -60,6 +61,96 @@ class FailedConnectRetryTest {
         FakeConnector b = new FakeConnector();
         List<String> original = run(PoolDifferentialTest.original(a, 1, pending, clock), a, waiting, retries);
         assertEquals(original, run(PoolDifferentialTest.twin(b, 1, pending, clock), b, waiting, retries));
+    }
+
+    /**
+     * Two connections: the caller holds one; its second request's connect fails, and the continuation gives
+     * back the connection it holds ({@code reusable} or not), then retries, while two requests wait. The
+     * original's release serves one waiter (with the connection, or by opening on its freed slot) and the
+     * retry opens on the slot the failure freed; the second waiter still waits.
+     */
+    private static List<String> releaseThenRetry(PoolDifferentialTest.Pool p, FakeConnector c, boolean reusable) {
+        List<String> log = new ArrayList<>();
+        Conn held = p.acquire().join();
+        c.mode = FakeConnector.Mode.HOLD;
+        List<CompletableFuture<Conn>> retried = new ArrayList<>();
+        CompletableFuture<Conn> second = p.acquire();
+        second.whenComplete((conn, error) -> {
+            p.release(held, reusable);
+            retried.add(p.acquire());
+            log.add("inside the continuation: " + p.stats());
+        });
+        CompletableFuture<Conn> w1 = p.acquire();
+        CompletableFuture<Conn> w2 = p.acquire();
+        c.finishHeld(false);
+        log.add("connects held: " + c.held.size());
+        c.mode = FakeConnector.Mode.IMMEDIATE;
+        while (!c.held.isEmpty()) {
+            c.finishHeld(true);
+        }
+        log.add("retry: " + PoolDifferentialTest.outcome(retried.get(0)));
+        log.add("waiter 1: " + PoolDifferentialTest.outcome(w1));
+        log.add("waiter 2: " + PoolDifferentialTest.outcome(w2));
+        log.add("stats: " + p.stats() + ", closed by the pool: " + c.closed.get());
+        return log;
+    }
+
+    private static void sameReleasing(boolean reusable) {
+        AtomicLong clock = new AtomicLong();
+        FakeConnector a = new FakeConnector();
+        FakeConnector b = new FakeConnector();
+        List<String> original = releaseThenRetry(PoolDifferentialTest.original(a, 2, 4, clock), a, reusable);
+        assertEquals(original, releaseThenRetry(PoolDifferentialTest.twin(b, 2, 4, clock), b, reusable));
+    }
+
+    @Test
+    void aContinuationThatClosesAConnectionThenRetriesOpensOnTheFailedSlot() {
+        sameReleasing(false);
+    }
+
+    @Test
+    void aContinuationThatGivesBackAConnectionThenRetriesOpensOnTheFailedSlot() {
+        sameReleasing(true);
+    }
+
+    /** The retry's own connect fails at once too: its continuation retries again, on the slot held anew. */
+    @Test
+    void aRetryWhoseConnectFailsAtOnceRetriesOnTheSameSlot() {
+        AtomicLong clock = new AtomicLong();
+        FakeConnector a = new FakeConnector();
+        FakeConnector b = new FakeConnector();
+        assertEquals(nested(PoolDifferentialTest.original(a, 1, 4, clock), a),
+                nested(PoolDifferentialTest.twin(b, 1, 4, clock), b));
+    }
+
+    private static List<String> nested(PoolDifferentialTest.Pool p, FakeConnector c) {
+        List<String> log = new ArrayList<>();
+        c.mode = FakeConnector.Mode.HOLD;
+        List<CompletableFuture<Conn>> attempts = new ArrayList<>();
+        CompletableFuture<Conn> first = p.acquire();
+        CompletableFuture<Conn> waiter = p.acquire();
+        c.mode = FakeConnector.Mode.REFUSE; // the retries' connects fail at once, on this thread
+        first.whenComplete((conn, error) -> {
+            CompletableFuture<Conn> retry = p.acquire();
+            attempts.add(retry);
+            retry.whenComplete((conn2, error2) -> {
+                c.mode = FakeConnector.Mode.HOLD;
+                attempts.add(p.acquire());
+                log.add("inner: " + p.stats());
+            });
+        });
+        c.finishHeld(false);
+        log.add("after: " + p.stats() + ", connects held: " + c.held.size());
+        c.mode = FakeConnector.Mode.IMMEDIATE;
+        while (!c.held.isEmpty()) {
+            c.finishHeld(true);
+        }
+        for (int i = 0; i < attempts.size(); i++) {
+            log.add("attempt " + i + ": " + PoolDifferentialTest.outcome(attempts.get(i)));
+        }
+        log.add("waiter: " + PoolDifferentialTest.outcome(waiter));
+        log.add("stats: " + p.stats());
+        return log;
     }
 
     @Test
