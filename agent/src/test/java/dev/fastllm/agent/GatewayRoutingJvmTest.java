@@ -1,5 +1,6 @@
 package dev.fastllm.agent;
 
+import dev.fastllm.agent.apps.LatePickApp;
 import dev.fastllm.agent.apps.RouterProbeApp;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -228,6 +229,32 @@ class GatewayRoutingJvmTest {
             return wrong;
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    /**
+     * Clock readings out of order across a move, in the real agent jar ({@link LatePickApp}): a deployment
+     * cools down, the flag changes, a pick after the cooldown moves the group, and a pick whose reading falls
+     * inside the cooldown comes after it. Every answer is the one without the agent, in both directions.
+     */
+    @Test
+    void aLatePickAfterAMoveAnswersAsWithoutTheAgent() throws Exception {
+        List<Path> cp = List.of(IsolationJvmTest.TEST_CLASSES, ChildJvm.GATEWAY_JAR);
+        String plain;
+        try (ChildJvm jvm = ChildJvm.spec().main(cp, LatePickApp.class.getName()).start("late-pick-plain")) {
+            assertEquals(0, jvm.awaitExit(60_000), jvm.describe());
+            plain = jvm.stdout();
+        }
+        assertTrue(plain.contains("late pick null"), plain);
+        for (String from : List.of("from-twin", "from-original")) {
+            try (ChildJvm jvm = ChildJvm.spec().agent(null).main(cp, LatePickApp.class.getName(), "agent", from)
+                    .start("late-pick-" + from)) {
+                assertEquals(0, jvm.awaitExit(60_000), jvm.describe());
+                assertTrue(jvm.stderr().contains(APPLIED), jvm.describe());
+                assertEquals(plain, jvm.stdout(), jvm.describe());
+                assertTrue(jvm.stderr().contains("point fast=") && !jvm.stderr().contains("point fast=0"),
+                        jvm.describe()); // the twin answered picks
+            }
         }
     }
 }

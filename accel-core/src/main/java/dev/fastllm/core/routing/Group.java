@@ -377,7 +377,7 @@ final class Group {
         }
     }
 
-    private void coolAtLeastUntil(int i, long until) {
+    void coolAtLeastUntil(int i, long until) {
         for (;;) {
             long current = coolUntil(i);
             if (current >= until || LONGS.compareAndSet(coolUntil, i, current, until)) {

@@ -215,12 +215,46 @@ final class GroupSlot extends GatewayRoutingBridge.Pin {
             boolean ownerLive = live(o, twin, now);
             boolean otherLive = live(1 - o, twin, now);
             if (!ownerLive) {
-                owner = otherLive ? 1 - o : wanted;
+                int next = otherLive ? 1 - o : wanted;
+                if (next != o) {
+                    carryCooldowns(o, twin);
+                }
+                owner = next;
             }
             checkBoth = ownerLive && otherLive || !graceOver();
             return true;
         } finally {
             MOVING.setVolatile(this, 0);
+        }
+    }
+
+    /**
+     * Hands the cooldowns of the side giving the group up ({@code from}) to the other side, deployment by
+     * deployment, keeping the later end. The settle found {@code from} idle at its reading, so each of those
+     * cooldowns ended by then; but the gateway reads its clock before it picks, and a pick whose reading is
+     * older than the settle's (its thread descheduled in between) may still fall inside one. The new owner
+     * then skips that deployment for such a pick, as one plain router does. Runs while the settle holds the
+     * group (no pick on either side). The side giving the group up is idle, so no end writes its cooldowns
+     * meanwhile; the new owner's are written as its own ends write them, under the original's monitor or by
+     * a compare-and-set keeping the later end in the twin. A carried cooldown ended by the settle's reading,
+     * so picks and retry-afters read in order never see it.
+     */
+    private void carryCooldowns(int from, FastRouter twin) {
+        Object group = originalGroup.get();
+        if (group == null) {
+            return;
+        }
+        synchronized (group) {
+            for (int i = 0; i < ids.length; i++) {
+                if (from == TWIN) {
+                    long until = twin.coolingUntil(name, ids[i]);
+                    if (until > originalCoolUntil[i]) {
+                        originalCoolUntil[i] = until;
+                    }
+                } else {
+                    twin.coolAtLeastUntil(name, ids[i], originalCoolUntil[i]);
+                }
+            }
         }
     }
 

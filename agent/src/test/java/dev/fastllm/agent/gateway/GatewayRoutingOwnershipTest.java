@@ -102,6 +102,50 @@ class GatewayRoutingOwnershipTest {
     }
 
     /**
+     * The gateway reads its clock, then picks, so a thread descheduled between the two picks with a reading
+     * older than picks already answered. A group moves only when its owner is idle at the moving pick's
+     * reading, but a cooldown that ended before that reading may still run at a late pick's: the old owner
+     * carries its cooldowns over to the new one as the group moves, so the late pick skips the deployment,
+     * as one plain router does. Both directions, one deployment (a late pick must then find nothing).
+     */
+    @Test
+    void aLatePickAfterAMoveHonoursACooldownTheOldOwnerHeld() {
+        for (boolean fromTwin : new boolean[] {true, false}) {
+            Point p = GatewayRoutingFastPathTest.point(fromTwin ? "" : "gateway.routing=off");
+            AdvisedRouter.Groups g = new AdvisedRouter.Groups().add("solo", "s1:-1:-1:-1");
+            AdvisedRouter a = advised(g, Router.SIMPLE_SHUFFLE, 0, 5_000, p, 0);
+            Router plain = g.router(Router.SIMPLE_SHUFFLE, 0, 5_000, 42);
+            if (!fromTwin) {
+                a.fast.pick(a.router, "solo", 10, NOW); // off: nothing, not even a twin (a pick makes one once on)
+                p.setFlag(Flag.ON, "test");
+                p.setFlag(Flag.OFF, "test");
+            }
+            String where = fromTwin ? "twin to original" : "original to twin";
+            Route failed = a.pick("solo", 10, NOW);
+            assertEquals(fromTwin, a.isTwinRoute(failed), where);
+            assertTrue(a.onEnd(failed, 500, 0, NOW + 1));
+            assertTrue(plain.onEnd(plain.pick("solo", 10, NOW), 500, 0, NOW + 1)); // s1 cools until NOW + 5 001
+            p.setFlag(fromTwin ? Flag.OFF : Flag.ON, "test");
+            long after = NOW + 5_010;
+            Route moved = a.pick("solo", 10, after);
+            assertNotNull(moved, where);
+            assertEquals(!fromTwin, a.isTwinRoute(moved), where + ": the group moved");
+            assertTrue(a.onEnd(moved, 200, 5, after + 1));
+            assertTrue(plain.onEnd(plain.pick("solo", 10, after), 200, 5, after + 1));
+            long late = NOW + 2_000; // read before the cooldown ended, arriving after the move
+            assertNull(plain.pick("solo", 10, late));
+            assertNull(a.pick("solo", 10, late), where + ": the late pick skips the cooling deployment");
+            assertEquals(plain.retryAfterMillis("solo", 10, late), a.retryAfterMillis("solo", 10, late), where);
+            assertTrue(a.isCoolingDown("solo", "s1", late), where);
+            assertFalse(a.isCoolingDown("solo", "s1", after), where);
+            Route next = a.pick("solo", 10, after + 2);
+            assertNotNull(next, where + ": a pick in order is not held back");
+            assertEquals(!fromTwin, a.isTwinRoute(next), where);
+            assertTrue(a.onEnd(next, 200, 5, after + 3));
+        }
+    }
+
+    /**
      * The steady twin pick takes no hold: it counts itself as an open twin route before it looks, so a settle
      * meanwhile finds the twin live and leaves the group there; once the count is taken back and the twin's
      * routes end, the group moves as before, and the steady path is then closed.

@@ -1,0 +1,52 @@
+package dev.fastllm.core.routing;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@link FastRouter#coolingUntil} and {@link FastRouter#coolAtLeastUntil}, what the agent uses to hand a
+ * group's cooldowns over when the group moves: a cooldown taken over acts as one of the twin's own (picks
+ * before its end skip the deployment, retry-after waits for it), the later end is kept, and failure counts
+ * are left as they are.
+ */
+class CooldownHandOverTest {
+
+    static final long T = 500L * FastRouter.MINUTE_MILLIS;
+
+    static FastRouter router() {
+        return FastRouter.builder(FastRouter.SIMPLE_SHUFFLE, 1, 4_000).seed(3)
+                .group("g", new String[] {"a"}, new long[] {FastRouter.UNSET}, new long[] {FastRouter.UNSET},
+                        new long[] {FastRouter.UNSET}).build();
+    }
+
+    @Test
+    void aCooldownTakenOverActsAsTheTwinsOwn() {
+        FastRouter r = router();
+        assertEquals(Long.MIN_VALUE, r.coolingUntil("g", "a"), "never cooled");
+        assertEquals(Long.MIN_VALUE, r.coolingUntil("g", "x"));
+        assertEquals(Long.MIN_VALUE, r.coolingUntil("nope", "a"));
+        r.coolAtLeastUntil("g", "a", T + 3_000);
+        r.coolAtLeastUntil("g", "a", T + 1_000); // an earlier end changes nothing
+        r.coolAtLeastUntil("g", "x", T + 9_000); // unknown ids and groups are ignored
+        r.coolAtLeastUntil("nope", "a", T + 9_000);
+        assertEquals(T + 3_000, r.coolingUntil("g", "a"));
+        assertTrue(r.isCoolingDown("g", "a", T + 2_999));
+        assertFalse(r.isCoolingDown("g", "a", T + 3_000));
+        assertNull(r.pick("g", 10, T + 1_000));
+        assertEquals(2_000, r.retryAfterMillis("g", 10, T + 1_000));
+        Claim c = r.pick("g", 10, T + 3_000);
+        assertNotNull(c);
+        // failure counts untouched: with allowed_fails 1, one failure does not cool the deployment down
+        r.onEnd(c, 500, 0, T + 3_001);
+        assertFalse(r.isCoolingDown("g", "a", T + 3_002));
+        Claim d = r.pick("g", 10, T + 3_002);
+        r.onEnd(d, 500, 0, T + 3_003);
+        assertTrue(r.isCoolingDown("g", "a", T + 3_004), "the second failure in the minute cools it");
+        assertEquals(T + 3_003 + 4_000, r.coolingUntil("g", "a"));
+    }
+}
