@@ -125,7 +125,25 @@ class GatewayLimiterFastPathTest {
      */
     @Test
     void answersEqualThePlainLimitersWhileTheFlagMoves() {
-        for (long seed = 1; seed <= 60; seed++) {
+        randomSequences(60, 0);
+    }
+
+    /**
+     * The sequences of {@link #answersEqualThePlainLimitersWhileTheFlagMoves} with late readings: one call in
+     * four reads the clock up to 5 s before the latest reading (a thread descheduled between its clock read
+     * and its call), so calls often come late across a window's end and across a move of their key. In one
+     * thread every answer still equals a plain limiter's, over 150 seeds. (Before the exit dropped a
+     * handed-over key's twin state, seed 94 failed; with 1 000 seeds, and with lags up to 200 s, every answer
+     * matched.)
+     */
+    @Test
+    void lateReadingsAcrossMovesGiveThePlainLimitersAnswers() {
+        randomSequences(150, 5_000);
+    }
+
+    /** @param maxLag how far before the latest reading one call in four reads the clock; 0: none does */
+    private static void randomSequences(int seeds, int maxLag) {
+        for (long seed = 1; seed <= seeds; seed++) {
             SplittableRandom r = new SplittableRandom(seed);
             Point point = point(null);
             Rewritten subject = new Rewritten(point);
@@ -135,15 +153,16 @@ class GatewayLimiterFastPathTest {
             for (int k = 0; k < limits.length; k++) {
                 limits[k] = new KeyLimits(1 + r.nextInt(6), 50 + r.nextInt(500), 1 + r.nextInt(3));
             }
-            long now = 1_000_000;
+            long latest = 1_000_000;
             for (int step = 0; step < 1_500; step++) {
                 if (r.nextInt(40) == 0) {
                     point.setFlag(Flag.parse(FLAGS[r.nextInt(FLAGS.length)]), "test");
                 }
-                now += r.nextInt(4) == 0 ? r.nextInt(30_000) : r.nextInt(500);
+                latest += r.nextInt(4) == 0 ? r.nextInt(30_000) : r.nextInt(500);
+                long now = maxLag > 0 && r.nextInt(4) == 0 ? latest - r.nextInt(maxLag) : latest;
                 int k = r.nextInt(limits.length);
                 String key = "key-" + k;
-                String where = "seed " + seed + " step " + step + " " + point.flag();
+                String where = "seed " + seed + " step " + step + " " + point.flag() + " at " + now;
                 switch (r.nextInt(5)) {
                     case 0, 1 -> {
                         long reserve = r.nextInt(120);
@@ -171,7 +190,8 @@ class GatewayLimiterFastPathTest {
                         }
                     }
                 }
-                assertFalse(subject.splitOwner(key, now), where + ": " + key + " live on both sides");
+                // at the newest reading (a late one can fall inside windows already over on one side)
+                assertFalse(subject.splitOwner(key, latest), where + ": " + key + " live on both sides");
             }
         }
     }
@@ -496,65 +516,6 @@ class GatewayLimiterFastPathTest {
         }
         assertFalse(plain.tryAcquire("k", two, 0, s + 60_030).allowed(), "the plain limiter's window is full");
         assertEquals(plain.trackedKeys(), subject.trackedKeys(), "the twin let go of the key it handed over");
-    }
-
-    /**
-     * Seeded random sequences as in {@link #answersEqualThePlainLimitersWhileTheFlagMoves}, with late
-     * readings: one call in four reads the clock up to 5 s before the latest reading (a thread descheduled
-     * between its clock read and its call), so calls often come late across a window's end and across a move
-     * of their key, and idle keys are evicted now and then. In one thread every answer still equals a plain
-     * limiter's. (Before the exit dropped a handed-over key's twin state, seed 24 failed at step 1 479; with
-     * 1 000 seeds, lags up to 200 s and eviction every answer matched.)
-     */
-    @Test
-    void lateReadingsAcrossMovesGiveThePlainLimitersAnswers() {
-        for (long seed = 1; seed <= 60; seed++) {
-            SplittableRandom r = new SplittableRandom(seed);
-            Point point = point(null);
-            Rewritten subject = new Rewritten(point);
-            KeyRateLimiter plain = new KeyRateLimiter();
-            List<Admitted> held = new ArrayList<>();
-            KeyLimits[] limits = new KeyLimits[4];
-            for (int k = 0; k < limits.length; k++) {
-                limits[k] = new KeyLimits(1 + r.nextInt(6), 50 + r.nextInt(500), 1 + r.nextInt(3));
-            }
-            long latest = 1_000_000;
-            for (int step = 0; step < 1_500; step++) {
-                if (r.nextInt(20) == 0) {
-                    point.setFlag(Flag.parse(FLAGS[r.nextInt(FLAGS.length)]), "test");
-                }
-                latest += r.nextInt(3) == 0 ? r.nextInt(20_000) : r.nextInt(2_000);
-                long now = r.nextInt(4) == 0 ? latest - r.nextInt(5_000) : latest;
-                int k = r.nextInt(limits.length);
-                String key = "key-" + k;
-                String where = "seed " + seed + " step " + step + " " + point.flag() + " at " + now;
-                switch (r.nextInt(5)) {
-                    case 0, 1, 2 -> {
-                        long reserve = r.nextInt(120);
-                        RateLimitDecision expected = plain.tryAcquire(key, limits[k], reserve, now);
-                        assertEquals(expected, subject.tryAcquire(key, limits[k], reserve, now), where);
-                        if (expected.allowed()) {
-                            held.add(new Admitted(key, reserve, now));
-                        }
-                    }
-                    case 3 -> assertEquals(plain.peek(key, limits[k], now), subject.peek(key, limits[k], now), where);
-                    default -> {
-                        if (!held.isEmpty()) {
-                            Admitted a = held.remove(r.nextInt(held.size()));
-                            long actual = r.nextInt(150);
-                            plain.reconcile(a.key, a.reserved, actual, a.at, now);
-                            subject.reconcile(a.key, a.reserved, actual, a.at, now);
-                            plain.release(a.key);
-                            subject.release(a.key);
-                        }
-                        if (r.nextInt(8) == 0) {
-                            plain.evictIdle(now);
-                            subject.evictIdle(now);
-                        }
-                    }
-                }
-            }
-        }
     }
 
     private static void awaitQuietly(CountDownLatch latch) {
