@@ -206,6 +206,20 @@ final class ChildJvm implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs {@code app}, a main class of the test classes, with the gateway jar on its class path, to its end
+     * (exit 0 asserted); the finished child, whose output stays readable.
+     */
+    static ChildJvm runGatewayApp(Spec spec, String name, Class<?> app, String... args) throws Exception {
+        try (ChildJvm jvm = spec.main(List.of(IsolationJvmTest.TEST_CLASSES, GATEWAY_JAR), app.getName(), args)
+                .start(name)) {
+            if (jvm.awaitExit(60_000) != 0) {
+                throw new AssertionError("exit " + jvm.process.exitValue() + ": " + jvm.describe());
+            }
+            return jvm;
+        }
+    }
+
     static int freePort() throws IOException {
         try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();

@@ -310,19 +310,12 @@ class GatewayLimiterJvmTest {
      */
     @Test
     void aLateReadingAfterAMoveAnswersAsWithoutTheAgent() throws Exception {
-        List<Path> cp = List.of(IsolationJvmTest.TEST_CLASSES, ChildJvm.GATEWAY_JAR);
-        String plain;
-        try (ChildJvm jvm = ChildJvm.spec().main(cp, LateReadingApp.class.getName()).start("late-reading-plain")) {
-            assertEquals(0, jvm.awaitExit(60_000), jvm.describe());
-            plain = jvm.stdout();
-        }
+        String plain = ChildJvm.runGatewayApp(ChildJvm.spec(), "late-reading-plain", LateReadingApp.class).stdout();
         assertTrue(plain.contains("allowed=false, rejectedBy=REQUESTS"), plain); // the late call filled the window
-        try (ChildJvm jvm = ChildJvm.spec().agent(null).main(cp, LateReadingApp.class.getName(), "agent")
-                .start("late-reading-agent")) {
-            assertEquals(0, jvm.awaitExit(60_000), jvm.describe());
-            assertTrue(jvm.agentLines().contains(APPLIED), jvm.describe());
-            assertEquals(plain, jvm.stdout(), jvm.describe());
-            assertTrue(jvm.stderr().contains("point fast=1 "), jvm.describe()); // the first call; then off
-        }
+        ChildJvm jvm = ChildJvm.runGatewayApp(ChildJvm.spec().agent(null), "late-reading-agent", LateReadingApp.class,
+                "agent");
+        assertTrue(jvm.agentLines().contains(APPLIED), jvm.describe());
+        assertEquals(plain, jvm.stdout(), jvm.describe());
+        assertTrue(jvm.stderr().contains("point fast=1 "), jvm.describe()); // the first call; then off
     }
 }

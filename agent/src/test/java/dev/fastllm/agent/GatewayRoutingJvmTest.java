@@ -239,22 +239,15 @@ class GatewayRoutingJvmTest {
      */
     @Test
     void aLatePickAfterAMoveAnswersAsWithoutTheAgent() throws Exception {
-        List<Path> cp = List.of(IsolationJvmTest.TEST_CLASSES, ChildJvm.GATEWAY_JAR);
-        String plain;
-        try (ChildJvm jvm = ChildJvm.spec().main(cp, LatePickApp.class.getName()).start("late-pick-plain")) {
-            assertEquals(0, jvm.awaitExit(60_000), jvm.describe());
-            plain = jvm.stdout();
-        }
+        String plain = ChildJvm.runGatewayApp(ChildJvm.spec(), "late-pick-plain", LatePickApp.class).stdout();
         assertTrue(plain.contains("late pick null"), plain);
         for (String from : List.of("from-twin", "from-original")) {
-            try (ChildJvm jvm = ChildJvm.spec().agent(null).main(cp, LatePickApp.class.getName(), "agent", from)
-                    .start("late-pick-" + from)) {
-                assertEquals(0, jvm.awaitExit(60_000), jvm.describe());
-                assertTrue(jvm.stderr().contains(APPLIED), jvm.describe());
-                assertEquals(plain, jvm.stdout(), jvm.describe());
-                assertTrue(jvm.stderr().contains("point fast=") && !jvm.stderr().contains("point fast=0"),
-                        jvm.describe()); // the twin answered picks
-            }
+            ChildJvm jvm = ChildJvm.runGatewayApp(ChildJvm.spec().agent(null), "late-pick-" + from, LatePickApp.class,
+                    "agent", from);
+            assertTrue(jvm.stderr().contains(APPLIED), jvm.describe());
+            assertEquals(plain, jvm.stdout(), jvm.describe());
+            assertTrue(jvm.stderr().contains("point fast=") && !jvm.stderr().contains("point fast=0"),
+                    jvm.describe()); // the twin answered picks
         }
     }
 }
