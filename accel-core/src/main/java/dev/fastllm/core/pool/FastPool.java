@@ -133,7 +133,7 @@ public final class FastPool<C> implements AutoCloseable {
             if (local.heldFailedSlot || slots.reserve()) {
                 return connectOn(local);
             }
-        } else {
+        } else if (slots.anyHeld()) {
             ThreadStack local = stacks.get();
             if (local.heldFailedSlot) {
                 // made from the continuation of a failed connect: the original opens it on the slot the

@@ -28,6 +28,8 @@ final class PoolSlots<C> {
     private final Connector<C> connector;
     private final int max;
     private final AtomicInteger connecting = new AtomicInteger();
+    /** Slots of failed connects held for their continuations ({@link #holdFailed}); almost always 0. */
+    private final AtomicInteger held = new AtomicInteger();
     private final AtomicLong opened = new AtomicLong();
     private final AtomicLong closed = new AtomicLong();
     private volatile EntryTable<C> table = EntryTable.empty();
@@ -69,16 +71,24 @@ final class PoolSlots<C> {
      */
     void holdFailed() {
         connecting.decrementAndGet();
+        held.incrementAndGet();
     }
 
     /** A slot held by {@link #holdFailed} becomes a connect again. */
     void connectHeld() {
+        held.decrementAndGet();
         connecting.incrementAndGet();
     }
 
     /** A slot held by {@link #holdFailed} that no connect took is given back. */
     void freeHeld() {
+        held.decrementAndGet();
         OPEN.getAndAdd(this, -1);
+    }
+
+    /** True while some thread holds a failed connect's slot: only then can a request need to look for it. */
+    boolean anyHeld() {
+        return held.get() != 0;
     }
 
     /** A reserved connect succeeded: its entry, leased, joins the table. */

@@ -31,9 +31,8 @@ final class ThreadStack {
      */
     PoolEntry<?> dead;
     /**
-     * How many maintenance checks of this pool this thread is inside ({@code isUsable} calls of
-     * {@code evictIdle} and {@code purgeUnusable}): an acquire called back from one must not wait for the
-     * entry its own thread holds.
+     * How many maintenance passes of this pool ({@code evictIdle}, {@code purgeUnusable}) this thread is
+     * inside: an acquire called back from one of their connector calls must not wait for its own pass.
      */
     int checking;
     /**

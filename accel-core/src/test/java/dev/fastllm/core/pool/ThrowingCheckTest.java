@@ -3,7 +3,6 @@ package dev.fastllm.core.pool;
 import dev.fastllm.core.pool.FakeConnector.Conn;
 import org.junit.jupiter.api.Test;
 
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -18,26 +17,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ThrowingCheckTest {
 
     /** A FakeConnector whose isUsable throws once each time {@link #fail} is set. */
-    static final class Throwing implements Connector<Conn> {
-        final FakeConnector fake = new FakeConnector();
+    static final class Throwing extends FakeConnector.Delegating {
         final AtomicBoolean fail = new AtomicBoolean();
-
-        @Override
-        public CompletableFuture<Conn> connect() {
-            return fake.connect();
-        }
 
         @Override
         public boolean isUsable(Conn c) {
             if (fail.getAndSet(false)) {
                 throw new IllegalStateException("check failed");
             }
-            return fake.isUsable(c);
-        }
-
-        @Override
-        public void close(Conn c) {
-            fake.close(c);
+            return super.isUsable(c);
         }
     }
 
