@@ -196,6 +196,63 @@ public final class FastRouter {
         }
     }
 
+    /**
+     * What {@code group} holds per deployment apart from requests in flight, in the group's order (see
+     * {@link DeploymentState}); null for an unknown group. Exact when no pick or end of the group runs
+     * meanwhile. For a caller that hands a group over to another router.
+     */
+    public DeploymentState[] state(String group) {
+        Group g = groups.get(group);
+        if (g == null) {
+            return null;
+        }
+        DeploymentState[] states = new DeploymentState[g.size];
+        for (int i = 0; i < g.size; i++) {
+            states[i] = g.state(i);
+        }
+        return states;
+    }
+
+    /**
+     * Forgets what {@code group} counted: its deployments' requests and tokens in the current minute, their
+     * failure windows and latencies. Keeps the minute, the cooldowns and the requests in flight. For a
+     * caller that has handed the group over to another router ({@link #state}, then {@link #takeOver}
+     * there), so that nothing is counted twice when the group comes back. Only when no pick or end of the
+     * group runs meanwhile; an unknown group is ignored.
+     */
+    public void forget(String group) {
+        Group g = groups.get(group);
+        if (g != null) {
+            g.forget();
+        }
+    }
+
+    /**
+     * Adds another router's state of {@code group} ({@code carried}, one per deployment in the group's
+     * order, as {@link #state} gives it) to this router's own: the requests and tokens of the carried minute
+     * if it is this group's current minute (added to its counts, whatever the limits) or a later one (the
+     * group starts that minute with them), nothing of an earlier minute; the failure windows joined as
+     * {@link DeploymentState#joinFailures} says; the later cooldown end; the latencies (under
+     * latency-based-routing) recorded after this group's own, oldest first. When this group counted nothing
+     * of its own, it then answers every call as the router that held the carried state would. Each part is
+     * one atomic update, so this may run beside calls of the group; an unknown group is ignored.
+     *
+     * @throws IllegalArgumentException when {@code carried} does not have one state per deployment
+     */
+    public void takeOver(String group, DeploymentState[] carried) {
+        Group g = groups.get(group);
+        if (g == null) {
+            return;
+        }
+        if (carried.length != g.size) {
+            throw new IllegalArgumentException("group '" + group + "' has " + g.size + " deployments, not "
+                    + carried.length);
+        }
+        for (int i = 0; i < g.size; i++) {
+            g.takeOver(i, carried[i]);
+        }
+    }
+
     static boolean countsAsFailure(int status) {
         return status == 0 || status == 408 || status == 429 || (status >= 500 && status <= 599);
     }

@@ -386,6 +386,86 @@ final class Group {
         }
     }
 
+    /** Deployment {@code i}'s state ({@link FastRouter#state}): exact when no pick or end of the group runs. */
+    DeploymentState state(int i) {
+        MinuteUsage u = usage;
+        FailWindow f = (FailWindow) FAILS.getVolatile(fails, i);
+        long seq = (long) LONGS.getVolatile(cells, cell(i, LATENCY_SEQ));
+        int n = (int) Math.min(seq, FastRouter.LATENCY_SAMPLES);
+        long[] latencies = new long[n];
+        for (int k = 0; k < n; k++) {
+            long s = seq - n + k;
+            latencies[k] = (long) LONGS.getVolatile(cells, cell(i, LATENCY_RING) + (int) (s % FastRouter.LATENCY_SAMPLES));
+        }
+        return new DeploymentState(u.minute, u.requests(i), MinuteUsage.tokens(u, i), f.start(), f.count(),
+                coolUntil(i), latencies);
+    }
+
+    /**
+     * Clears the usage of the group's minute, its failure windows and its latencies; keeps the minute, the
+     * cooldowns and the requests in flight ({@link FastRouter#forget}). Only when no pick or end of the group
+     * runs.
+     */
+    void forget() {
+        for (;;) {
+            MinuteUsage u = usage;
+            if (startMinute(u, emptyMinute(u.minute))) {
+                break; // under least-busy the counts in flight moved to the empty minute
+            }
+        }
+        for (int i = 0; i < size; i++) {
+            FAILS.setVolatile(fails, i, NO_FAILURES);
+            for (int field = LATENCY_SEQ; field < LATENCY_RING + FastRouter.LATENCY_SAMPLES; field++) {
+                LONGS.setVolatile(cells, cell(i, field), 0L);
+            }
+        }
+    }
+
+    /**
+     * Adds {@code s}, another router's state of deployment {@code i}, to this group's own
+     * ({@link FastRouter#takeOver}): usage into the minute if it is this group's or a later one, failures
+     * joined ({@link DeploymentState#joinFailures}), the later cooldown end, latencies recorded after this
+     * group's own. Every step is an atomic update of its own, so it may run beside the group's calls.
+     */
+    void takeOver(int i, DeploymentState s) {
+        if (s.requests() > 0 || s.tokens() > 0) {
+            addUsage(i, s.minute(), Math.max(0, s.requests()), Math.max(0, s.tokens()));
+        }
+        if (s.failCount() > 0) {
+            for (;;) {
+                FailWindow f = (FailWindow) FAILS.getVolatile(fails, i);
+                long[] joined = DeploymentState.joinFailures(s.failStart(), s.failCount(), f.start(), f.count(),
+                        router.allowedFails);
+                if (FAILS.compareAndSet(fails, i, f, new FailWindow(joined[0], (int) joined[1]))) {
+                    break;
+                }
+            }
+        }
+        coolAtLeastUntil(i, s.coolUntil());
+        if (router.strategy == Choice.LATENCY) { // only that strategy records latencies
+            for (long latency : s.latencies()) {
+                recordLatency(i, Math.max(0, latency));
+            }
+        }
+    }
+
+    private void addUsage(int i, long minute, long requests, long tokens) {
+        for (;;) {
+            MinuteUsage u = usage;
+            if (minute < u.minute) {
+                return; // a minute this group has left: nothing of it counts any more
+            }
+            if (minute == u.minute) {
+                u.add(i, requests, tokens, regions);
+                return;
+            }
+            if (startMinute(u, MinuteUsage.startedWith(minute, size, i, Math.min(requests, MinuteUsage.REQUESTS_MAX),
+                    tokens, regions, layout, offHeap))) {
+                return;
+            }
+        }
+    }
+
     private static int cell(int i, int field) {
         return (i + 1) * CELL_STRIDE + field;
     }

@@ -404,6 +404,46 @@ final class MinuteUsage {
         }
     }
 
+    /**
+     * Adds {@code requests} and {@code tokens} (both at least 0) to deployment {@code i}'s counts whatever
+     * its limits, as a router taking over another's usage of this minute does: requests saturate at
+     * {@link #REQUESTS_MAX}, tokens beyond {@link #TOKENS_MAX} freeze the word into its cell. Sets the tight
+     * bit if the word leaves its roomy region.
+     */
+    void add(int i, long requests, long tokens, RoomyRegions regions) {
+        for (;;) {
+            long w = load(i);
+            if (w < 0) {
+                addWide(i, w, requests, tokens);
+                return;
+            }
+            long t = saturatedAdd(w & TOKENS_MAX, tokens);
+            if (t > TOKENS_MAX) {
+                freeze(i, w);
+                continue;
+            }
+            long next = (Math.min(saturatedAdd(w >>> TOKEN_BITS, requests), REQUESTS_MAX) << TOKEN_BITS) | t;
+            if (next == w || cas(i, w, next)) {
+                if (!regions.contains(i, next)) {
+                    markTight(i);
+                }
+                return;
+            }
+        }
+    }
+
+    private void addWide(int i, long frozen, long requests, long tokens) {
+        markTight(i);
+        for (;;) {
+            Wide c = wide(i, frozen);
+            Wide next = new Wide(Math.min(saturatedAdd(c.requests, requests), REQUESTS_MAX),
+                    saturatedAdd(c.tokens, tokens));
+            if (WIDE_CELLS.compareAndSet(cells, i, c, next)) {
+                return;
+            }
+        }
+    }
+
     private void settleWide(int i, long frozen, long reserved, long used) {
         markTight(i);
         for (;;) {

@@ -27,11 +27,27 @@ class RouterDifferentialTest {
     @ValueSource(strings = {"simple-shuffle", "least-busy", "latency-based-routing", "usage-based-routing-v2",
             "usage-based-routing"})
     void sameAnswersAsTheOriginal(String strategy) {
+        runMany(strategy, 150, false);
+    }
+
+    /**
+     * As {@link #sameAnswersAsTheOriginal}, the twin handing its whole state ({@link FastRouter#state}) to a
+     * spare twin and back now and then ({@link FastRouter#takeOver}, {@link FastRouter#forget} on the side
+     * left), between any two operations and with claims open: a round trip must lose nothing, so every
+     * answer after it is still the original's, and the state read after it is the state read before.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"simple-shuffle", "least-busy", "latency-based-routing", "usage-based-routing-v2"})
+    void sameAnswersWithTheStateHandedAwayAndBack(String strategy) {
+        runMany(strategy, 100, true);
+    }
+
+    private static void runMany(String strategy, int runs, boolean handOvers) {
         long base = Long.getLong("router.seed", System.nanoTime());
-        for (int run = 0; run < Integer.getInteger("router.runs", 150); run++) {
+        for (int run = 0; run < Integer.getInteger("router.runs", runs); run++) {
             long seed = base + run;
             try {
-                runOnce(strategy, seed);
+                runOnce(strategy, seed, handOvers);
             } catch (AssertionError e) {
                 throw new AssertionError(strategy + " seed " + seed + " (replay with -Drouter.seed=" + seed + "): "
                         + e.getMessage(), e);
@@ -65,8 +81,9 @@ class RouterDifferentialTest {
         return new Originals.Spec("g", ids, rpm, tpm, weight);
     }
 
-    private static void runOnce(String strategy, long seed) {
+    private static void runOnce(String strategy, long seed, boolean handOvers) {
         SplittableRandom rnd = new SplittableRandom(seed);
+        SplittableRandom moves = new SplittableRandom(seed * 0x9E3779B97F4A7C15L); // apart: the operations stay those of the seed
         Originals.Spec spec = randomSpec(rnd);
         int allowedFails = rnd.nextInt(4);
         long cooldownSeconds = rnd.nextInt(11);
@@ -79,6 +96,9 @@ class RouterDifferentialTest {
         long now = 1_700_000_000_000L + rnd.nextLong(1_000_000);
         int steps = 50 + rnd.nextInt(250);
         for (int step = 0; step < steps; step++) {
+            if (handOvers && moves.nextInt(12) == 0) {
+                handAwayAndBack(b, strategy, allowedFails, cooldownSeconds, spec, "before step " + step);
+            }
             int op = rnd.nextInt(100);
             String what;
             if (op < 40) {
@@ -126,5 +146,32 @@ class RouterDifferentialTest {
             }
             assertEquals(a.hasGroup("g"), b.hasGroup("g"));
         }
+    }
+
+    /** Hands {@code b}'s group to a new twin that counted nothing, forgets it in {@code b}, and takes it back. */
+    private static void handAwayAndBack(FastRouter b, String strategy, int allowedFails, long cooldownSeconds,
+                                        Originals.Spec spec, String at) {
+        DeploymentState[] before = b.state("g");
+        FastRouter spare = Originals.twin(strategy, allowedFails, cooldownSeconds, null, spec);
+        spare.takeOver("g", before);
+        b.forget("g");
+        for (DeploymentState s : b.state("g")) {
+            assertEquals(0, s.requests(), at + ": forgotten");
+            assertEquals(0, s.tokens(), at);
+            assertEquals(0, s.failCount(), at);
+            assertEquals(0, s.latencies().length, at);
+        }
+        b.takeOver("g", spare.state("g"));
+        spare.forget("g");
+        DeploymentState[] after = b.state("g");
+        for (int i = 0; i < before.length; i++) {
+            assertEquals(comparable(before[i]), comparable(after[i]), at + ": deployment " + i);
+        }
+    }
+
+    /** A state with the start of an empty failure window dropped: no answer reads it. */
+    private static DeploymentState comparable(DeploymentState s) {
+        return new DeploymentState(s.minute(), s.requests(), s.tokens(), s.failCount() == 0 ? 0 : s.failStart(),
+                s.failCount(), s.coolUntil(), s.latencies());
     }
 }
