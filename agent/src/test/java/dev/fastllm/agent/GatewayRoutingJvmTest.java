@@ -1,6 +1,7 @@
 package dev.fastllm.agent;
 
 import dev.fastllm.agent.apps.LatePickApp;
+import dev.fastllm.agent.apps.MovedStateApp;
 import dev.fastllm.agent.apps.RouterProbeApp;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -248,6 +249,25 @@ class GatewayRoutingJvmTest {
             assertEquals(plain, jvm.stdout(), jvm.describe());
             assertTrue(jvm.stderr().contains("point fast=") && !jvm.stderr().contains("point fast=0"),
                     jvm.describe()); // the twin answered picks
+        }
+    }
+
+    /**
+     * A flag change moves a group that used part of its minute's rpm, failed once and measured latencies:
+     * the new side goes on from there, as the gateway's router alone does (before, it started the minute
+     * afresh: a request beyond rpm, a cooldown one failure late, unmeasured latencies).
+     */
+    @Test
+    void aMoveWithinAMinuteKeepsUsageFailuresAndLatencies() throws Exception {
+        String plain = ChildJvm.runGatewayApp(ChildJvm.spec(), "moved-state-plain", MovedStateApp.class).stdout();
+        assertTrue(plain.contains("cooling after three failures true") && plain.contains("fifth null"), plain);
+        for (String from : List.of("from-twin", "from-original")) {
+            ChildJvm jvm = ChildJvm.runGatewayApp(ChildJvm.spec().agent(null), "moved-state-" + from,
+                    MovedStateApp.class, "agent", from);
+            assertTrue(jvm.stderr().contains(APPLIED), jvm.describe());
+            assertEquals(plain, jvm.stdout(), jvm.describe());
+            assertTrue(jvm.stderr().contains("point fast=") && !jvm.stderr().contains("point fast=0"),
+                    jvm.describe());
         }
     }
 }

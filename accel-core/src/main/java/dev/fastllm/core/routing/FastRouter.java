@@ -231,8 +231,8 @@ public final class FastRouter {
      * Adds another router's state of {@code group} ({@code carried}, one per deployment in the group's
      * order, as {@link #state} gives it) to this router's own: the requests and tokens of the carried minute
      * if it is this group's current minute (added to its counts, whatever the limits) or a later one (the
-     * group starts that minute with them), nothing of an earlier minute; the failure windows joined as
-     * {@link DeploymentState#joinFailures} says; the later cooldown end; the latencies (under
+     * group starts that minute with them, even with nothing used), nothing of an earlier minute; the failure
+     * windows joined as {@link DeploymentState#joinFailures} says; the later cooldown end; the latencies (under
      * latency-based-routing) recorded after this group's own, oldest first. When this group counted nothing
      * of its own, it then answers every call as the router that held the carried state would. Each part is
      * one atomic update, so this may run beside calls of the group; an unknown group is ignored.

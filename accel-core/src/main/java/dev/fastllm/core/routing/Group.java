@@ -395,7 +395,8 @@ final class Group {
         long[] latencies = new long[n];
         for (int k = 0; k < n; k++) {
             long s = seq - n + k;
-            latencies[k] = (long) LONGS.getVolatile(cells, cell(i, LATENCY_RING) + (int) (s % FastRouter.LATENCY_SAMPLES));
+            int slot = cell(i, LATENCY_RING) + (int) (s % FastRouter.LATENCY_SAMPLES);
+            latencies[k] = (long) LONGS.getVolatile(cells, slot);
         }
         return new DeploymentState(u.minute, u.requests(i), MinuteUsage.tokens(u, i), f.start(), f.count(),
                 coolUntil(i), latencies);
@@ -423,14 +424,13 @@ final class Group {
 
     /**
      * Adds {@code s}, another router's state of deployment {@code i}, to this group's own
-     * ({@link FastRouter#takeOver}): usage into the minute if it is this group's or a later one, failures
+     * ({@link FastRouter#takeOver}): usage into the minute if it is this group's or a later one (a later
+     * minute is started even with nothing used: the other router had started it), failures
      * joined ({@link DeploymentState#joinFailures}), the later cooldown end, latencies recorded after this
      * group's own. Every step is an atomic update of its own, so it may run beside the group's calls.
      */
     void takeOver(int i, DeploymentState s) {
-        if (s.requests() > 0 || s.tokens() > 0) {
-            addUsage(i, s.minute(), Math.max(0, s.requests()), Math.max(0, s.tokens()));
-        }
+        addUsage(i, s.minute(), Math.max(0, s.requests()), Math.max(0, s.tokens()));
         if (s.failCount() > 0) {
             for (;;) {
                 FailWindow f = (FailWindow) FAILS.getVolatile(fails, i);
@@ -456,7 +456,9 @@ final class Group {
                 return; // a minute this group has left: nothing of it counts any more
             }
             if (minute == u.minute) {
-                u.add(i, requests, tokens, regions);
+                if (requests != 0 || tokens != 0) {
+                    u.add(i, requests, tokens, regions);
+                }
                 return;
             }
             if (startMinute(u, MinuteUsage.startedWith(minute, size, i, Math.min(requests, MinuteUsage.REQUESTS_MAX),

@@ -83,7 +83,8 @@ class RouterDifferentialTest {
 
     private static void runOnce(String strategy, long seed, boolean handOvers) {
         SplittableRandom rnd = new SplittableRandom(seed);
-        SplittableRandom moves = new SplittableRandom(seed * 0x9E3779B97F4A7C15L); // apart: the operations stay those of the seed
+        // hand-overs drawn apart, so that the operations stay those of the seed
+        SplittableRandom moves = new SplittableRandom(seed * 0x9E3779B97F4A7C15L);
         Originals.Spec spec = randomSpec(rnd);
         int allowedFails = rnd.nextInt(4);
         long cooldownSeconds = rnd.nextInt(11);

@@ -1,6 +1,7 @@
 package dev.fastllm.agent.gateway;
 
 import dev.fastllm.agent.bootstrap.GatewayRoutingBridge;
+import dev.fastllm.core.routing.DeploymentState;
 import dev.fastllm.core.routing.FastRouter;
 
 import java.lang.invoke.MethodHandles;
@@ -63,12 +64,14 @@ final class GroupSlot extends GatewayRoutingBridge.Pin {
     final Object[] deployments;
     final String[] ids;
     /**
-     * The original's {@code GroupState}, whose monitor guards the two arrays below; held weakly, as it refers
-     * to its router and a twin must not keep its target alive.
+     * The original's {@code GroupState}, whose monitor guards {@link #original}; held weakly, as it refers to
+     * its router and a twin must not keep its target alive.
      */
     private final WeakReference<Object> originalGroup;
-    private final int[] originalInFlight;
-    private final long[] originalCoolUntil;
+    /** The original group's private state: ownership reads it, a move carries it. */
+    private final OriginalGroupState original;
+    /** The router's {@code allowed_fails}, for joining failure windows as a move carries them. */
+    private final int allowedFails;
     /**
      * The {@code GroupState} the twin's routes carry instead of the original's (so they are told apart);
      * held weakly, as it refers to its router; routes keep it alive, and a new one is made when it is gone.
@@ -89,15 +92,15 @@ final class GroupSlot extends GatewayRoutingBridge.Pin {
     @SuppressWarnings("unused") // through MOVING
     private volatile int moving;
 
-    GroupSlot(String name, Object[] deployments, String[] ids, Object originalGroup, int[] originalInFlight,
-              long[] originalCoolUntil, long graceNanos) {
+    GroupSlot(String name, Object[] deployments, String[] ids, Object originalGroup, OriginalGroupState original,
+              int allowedFails, long graceNanos) {
         this.graceNanos = graceNanos;
         this.name = name;
         this.deployments = deployments;
         this.ids = ids;
         this.originalGroup = new WeakReference<>(originalGroup);
-        this.originalInFlight = originalInFlight;
-        this.originalCoolUntil = originalCoolUntil;
+        this.original = original;
+        this.allowedFails = allowedFails;
     }
 
     /** The original's {@code GroupState}; null once the router has been collected. */
@@ -217,9 +220,10 @@ final class GroupSlot extends GatewayRoutingBridge.Pin {
             if (!ownerLive) {
                 int next = otherLive ? 1 - o : wanted;
                 if (next != o) {
-                    carryCooldowns(o, twin);
+                    carry(o, twin);
+                    owner = next;
+                    forget(o, twin);
                 }
-                owner = next;
             }
             checkBoth = ownerLive && otherLive || !graceOver();
             return true;
@@ -229,31 +233,56 @@ final class GroupSlot extends GatewayRoutingBridge.Pin {
     }
 
     /**
-     * Hands the cooldowns of the side giving the group up ({@code from}) to the other side, deployment by
-     * deployment, keeping the later end. The settle found {@code from} idle at its reading, so each of those
-     * cooldowns ended by then; but the gateway reads its clock before it picks, and a pick whose reading is
-     * older than the settle's (its thread descheduled in between) may still fall inside one. The new owner
-     * then skips that deployment for such a pick, as one plain router does. Runs while the settle holds the
-     * group (no pick on either side). The side giving the group up is idle, so no end writes its cooldowns
-     * meanwhile; the new owner's are written as its own ends write them, under the original's monitor or by
-     * a compare-and-set keeping the later end in the twin. A carried cooldown ended by the settle's reading,
-     * so picks and retry-afters read in order never see it.
+     * Hands the state of the side giving the group up ({@code from}) to the other side: per deployment the
+     * minute's requests and tokens, the failure window, the cooldown end and the latencies
+     * ({@code DeploymentState}; requests in flight need no carrying, as {@code from} has none). Added to
+     * what the new side holds (into the original's arrays under its group monitor, into the twin by
+     * {@link FastRouter#takeOver}), so that the new side answers as one plain router that had seen every
+     * call of both: a deployment's {@code rpm} and {@code tpm} hold across the move, failures count on
+     * towards a cooldown, latency-based keeps its samples. Exact when the new side counted nothing of its
+     * own since it last gave the group up ({@link #forget} cleared it then), which only a fallback's stray
+     * call changes. Cooldowns matter for picks whose clock reading predates the move (the settle found
+     * {@code from}'s cooldowns ended at its own reading). Runs while the settle holds the group: no pick on
+     * either side, no end on {@code from}; ends of routes still open on the new side may run meanwhile,
+     * under the original's monitor or by the twin's atomic updates.
      */
-    private void carryCooldowns(int from, FastRouter twin) {
+    private void carry(int from, FastRouter twin) {
         Object group = originalGroup.get();
         if (group == null) {
             return;
         }
-        synchronized (group) {
-            for (int i = 0; i < ids.length; i++) {
-                if (from == TWIN) {
-                    long until = twin.coolingUntil(name, ids[i]);
-                    if (until > originalCoolUntil[i]) {
-                        originalCoolUntil[i] = until;
-                    }
-                } else {
-                    twin.coolAtLeastUntil(name, ids[i], originalCoolUntil[i]);
+        try {
+            if (from == TWIN) {
+                DeploymentState[] states = twin.state(name);
+                synchronized (group) {
+                    original.takeOver(group, states, allowedFails);
                 }
+            } else {
+                DeploymentState[] states;
+                synchronized (group) {
+                    states = original.read(group);
+                }
+                twin.takeOver(name, states);
+            }
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Clears what the side that gave the group up counted (usage, failure windows, latencies; cooldowns and
+     * the minute stay), now held by the new owner, so that nothing is counted twice if the group comes back.
+     * After the owner changed: a retry-after read meanwhile is answered by the new owner, which holds it all.
+     */
+    private void forget(int from, FastRouter twin) {
+        if (from == TWIN) {
+            twin.forget(name);
+            return;
+        }
+        Object group = originalGroup.get();
+        if (group != null) {
+            synchronized (group) {
+                original.forget();
             }
         }
     }
@@ -273,8 +302,8 @@ final class GroupSlot extends GatewayRoutingBridge.Pin {
             return false;
         }
         synchronized (group) {
-            for (int i = 0; i < originalInFlight.length; i++) {
-                if (originalInFlight[i] != 0 || now < originalCoolUntil[i]) {
+            for (int i = 0; i < original.inFlight.length; i++) {
+                if (original.inFlight[i] != 0 || now < original.coolUntil[i]) {
                     return true;
                 }
             }

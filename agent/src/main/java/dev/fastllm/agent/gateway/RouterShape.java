@@ -41,6 +41,15 @@ final class RouterShape {
     private final Field deployments;
     private final Field inFlight;
     private final Field coolUntil;
+    /** The rest of a group's state a move carries ({@link OriginalGroupState}). */
+    private final Field minute;
+    private final Field minuteRequests;
+    private final Field minuteTokens;
+    private final Field latencies;
+    private final Field latencyCount;
+    private final Field latencyNext;
+    private final Field failWindowStart;
+    private final Field failCount;
     private final Method id;
     private final Method rpm;
     private final Method tpm;
@@ -89,6 +98,17 @@ final class RouterShape {
         deployments = open(group.getDeclaredField("deployments"));
         inFlight = open(group.getDeclaredField("inFlight"));
         coolUntil = open(group.getDeclaredField("coolUntil"));
+        minute = open(group.getDeclaredField("minute"));
+        minuteRequests = open(group.getDeclaredField("minuteRequests"));
+        minuteTokens = open(group.getDeclaredField("minuteTokens"));
+        latencies = open(group.getDeclaredField("latencies"));
+        latencyCount = open(group.getDeclaredField("latencyCount"));
+        latencyNext = open(group.getDeclaredField("latencyNext"));
+        failWindowStart = open(group.getDeclaredField("failWindowStart"));
+        failCount = open(group.getDeclaredField("failCount"));
+        if (minute.getType() != long.class) {
+            throw new NoSuchFieldException("GroupState.minute is not a long");
+        }
         Class<?> deployment = deployments.getType().getComponentType();
         id = deployment.getMethod("id");
         rpm = deployment.getMethod("rpm");
@@ -150,14 +170,16 @@ final class RouterShape {
         return (Object[]) deployments.get(groupState);
     }
 
-    /** The original group's in-flight counts: read only under the group's monitor. */
-    int[] inFlight(Object groupState) throws IllegalAccessException {
-        return (int[]) inFlight.get(groupState);
-    }
-
-    /** The original group's cooldown ends: read only under the group's monitor. */
-    long[] coolUntil(Object groupState) throws IllegalAccessException {
-        return (long[]) coolUntil.get(groupState);
+    /**
+     * The original group's state that ownership reads and a move carries: used only under the group's
+     * monitor. Throws ClassCastException when a field has another type than the gateway's.
+     */
+    OriginalGroupState state(Object groupState) throws IllegalAccessException {
+        return new OriginalGroupState((int[]) inFlight.get(groupState), (long[]) coolUntil.get(groupState), minute,
+                (long[]) minuteRequests.get(groupState), (long[]) minuteTokens.get(groupState),
+                (long[]) latencies.get(groupState), (int[]) latencyCount.get(groupState),
+                (int[]) latencyNext.get(groupState), (long[]) failWindowStart.get(groupState),
+                (int[]) failCount.get(groupState));
     }
 
     String id(Object deployment) throws ReflectiveOperationException {

@@ -59,7 +59,7 @@ final class RouterTwin {
                 }
                 b.group(e.getKey(), ids, rpm, tpm, weight);
                 slots.put(e.getKey(), new GroupSlot(e.getKey(), deployments.clone(), ids, state,
-                        shape.inFlight(state), shape.coolUntil(state), graceNanos));
+                        shape.state(state), shape.allowedFails(router), graceNanos));
             }
             return new RouterTwin(b.build(), shape, slots, null);
         } catch (Throwable t) {

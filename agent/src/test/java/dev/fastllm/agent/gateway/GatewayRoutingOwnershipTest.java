@@ -102,6 +102,46 @@ class GatewayRoutingOwnershipTest {
     }
 
     /**
+     * Latency-based routing chooses by each deployment's last ten latencies: a move hands them to the new
+     * owner (with the minute's usage and the failure windows), so the choice a plain router makes survives
+     * the move in both directions. Before, the twin started unmeasured and chose either deployment.
+     */
+    @Test
+    void latencySamplesMoveWithTheGroupBothWays() {
+        Point p = GatewayRoutingFastPathTest.point("gateway.routing=off");
+        AdvisedRouter.Groups g = new AdvisedRouter.Groups().add("lat", "quick:-1:-1:-1", "slow:-1:-1:-1");
+        AdvisedRouter a = advised(g, Router.LATENCY_BASED, 0, 5_000, p, 0);
+        long now = NOW;
+        // in the original, quick answers in 10 ms and slow in 1 000, until both are measured
+        boolean[] measured = new boolean[2];
+        while (!measured[0] || !measured[1]) {
+            Route r = a.pick("lat", 1, now);
+            boolean quick = r.deployment().id().equals("quick");
+            measured[quick ? 0 : 1] = true;
+            assertTrue(a.onEnd(r, 200, 1, now + (quick ? 10 : 1_000)));
+            now += 2_000;
+        }
+        p.setFlag(Flag.ON, "test");
+        for (int k = 0; k < 20; k++, now += 100) {
+            Route r = a.pick("lat", 1, now);
+            assertTrue(a.isTwinRoute(r), "the group moved to the twin");
+            assertEquals("quick", r.deployment().id(), "the twin knows the original's latencies: pick " + k);
+            assertTrue(a.onEnd(r, 200, 1, now + 10));
+        }
+        // one answer of quick's takes 100 s: its ten samples now average 10 009 ms, and slow is the faster one
+        Route r = a.pick("lat", 1, now);
+        assertEquals("quick", r.deployment().id());
+        assertTrue(a.onEnd(r, 200, 1, now + 100_000));
+        now += 100_000;
+        p.setFlag(Flag.OFF, "test");
+        Route back = a.pick("lat", 1, now);
+        assertFalse(a.isTwinRoute(back), "the group moved back to the original");
+        assertEquals("slow", back.deployment().id(), "the original knows the twin's latencies");
+        assertTrue(a.onEnd(back, 200, 1, now + 1_000));
+        assertEquals(GroupSlot.ORIGINAL, a.slot("lat").owner());
+    }
+
+    /**
      * The gateway reads its clock, then picks, so a thread descheduled between the two picks with a reading
      * older than picks already answered. A group moves only when its owner is idle at the moving pick's
      * reading, but a cooldown that ended before that reading may still run at a late pick's: the old owner
