@@ -2,6 +2,10 @@ package dev.fastllm.core.routing;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -165,6 +169,64 @@ class StateHandOverTest {
         FastRouter shuffle = router(FastRouter.SIMPLE_SHUFFLE, U, U);
         shuffle.takeOver("g", new DeploymentState[] {slow, nothing()});
         assertEquals(0, shuffle.state("g")[0].latencies().length);
+    }
+
+    /**
+     * The agent takes state over while routes still open on the new side end (a group moving to where the
+     * state is): each part of {@code takeOver} is an atomic update, so nothing is lost to the ends racing it.
+     */
+    @Test
+    void takingOverBesideEndsLosesNothing() throws Exception {
+        String[] strategies = {FastRouter.LEAST_BUSY, FastRouter.LATENCY_BASED, FastRouter.SIMPLE_SHUFFLE};
+        for (String strategy : strategies) {
+            for (int round = 0; round < 20; round++) {
+                FastRouter r = router(strategy, U, U);
+                int claims = 2_000;
+                List<Claim> open = new ArrayList<>();
+                for (int k = 0; k < claims; k++) {
+                    open.add(r.pick("g", 5, T));
+                }
+                CountDownLatch go = new CountDownLatch(1);
+                Thread[] enders = new Thread[4];
+                for (int t = 0; t < enders.length; t++) {
+                    int from = t;
+                    enders[t] = new Thread(() -> {
+                        try {
+                            go.await();
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                        for (int k = from; k < claims; k += enders.length) {
+                            r.onEnd(open.get(k), 200, 7, T + 1);
+                        }
+                    });
+                    enders[t].start();
+                }
+                DeploymentState[] carried = new DeploymentState[2];
+                for (int i = 0; i < 2; i++) {
+                    carried[i] = new DeploymentState(M, 100, 1_000, T, 1, T + 9, new long[] {3, 4});
+                }
+                go.countDown();
+                r.takeOver("g", carried);
+                for (Thread t : enders) {
+                    t.join();
+                }
+                DeploymentState[] s = r.state("g");
+                long picked0 = open.stream().filter(c -> c.deployment() == 0).count();
+                long[] picked = {picked0, claims - picked0};
+                for (int i = 0; i < 2; i++) {
+                    String at = strategy + " round " + round + " deployment " + i;
+                    assertEquals(picked[i] + 100, s[i].requests(), at);
+                    assertEquals(picked[i] * 7 + 1_000, s[i].tokens(), at);
+                    assertEquals(1, s[i].failCount(), at);
+                    assertEquals(T + 9, s[i].coolUntil(), at);
+                    assertEquals(0, r.inFlight("g", i == 0 ? "a" : "b"), at);
+                    if (strategy.equals(FastRouter.LATENCY_BASED)) {
+                        assertEquals(Math.min(10, picked[i] + 2), s[i].latencies().length, at);
+                    }
+                }
+            }
+        }
     }
 
     @Test
