@@ -8,7 +8,6 @@ import dev.fastllm.gateway.routing.Router;
 import javax.management.Attribute;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
-import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -33,15 +32,12 @@ public final class LatePickApp {
 
     public static void main(String[] args) throws Exception {
         List<String> a = List.of(args);
-        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
-        ObjectName point = new ObjectName("dev.fastllm:type=Point,name=gateway.routing");
+        MBeanServer server = PointBean.server();
+        ObjectName point = PointBean.name("gateway.routing");
         boolean agent = a.contains("agent");
         boolean fromOriginal = a.contains("from-original");
-        for (long end = System.currentTimeMillis() + 20_000; agent && !server.isRegistered(point); ) {
-            if (System.currentTimeMillis() > end) {
-                throw new IllegalStateException(point + " not registered");
-            }
-            Thread.sleep(50);
+        if (agent) {
+            PointBean.await(server, point);
         }
         Deployment d = new Deployment("solo", "s1", "openai", "m", URI.create("http://127.0.0.1:1/v1"), false, null,
                 OptionalLong.empty(), OptionalLong.empty(), OptionalLong.empty(), Duration.ofSeconds(30), 10,

@@ -6,7 +6,6 @@ import dev.fastllm.gateway.limits.KeyRateLimiter;
 import javax.management.Attribute;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
-import java.lang.management.ManagementFactory;
 
 /**
  * A test application that calls the demo gateway's {@code KeyRateLimiter} with clock readings out of order, as
@@ -22,14 +21,11 @@ public final class LateReadingApp {
     }
 
     public static void main(String[] args) throws Exception {
-        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
-        ObjectName point = new ObjectName("dev.fastllm:type=Point,name=gateway.rate-limiter");
+        MBeanServer server = PointBean.server();
+        ObjectName point = PointBean.name("gateway.rate-limiter");
         boolean agent = args.length > 0 && args[0].equals("agent");
-        for (long end = System.currentTimeMillis() + 20_000; agent && !server.isRegistered(point); ) {
-            if (System.currentTimeMillis() > end) {
-                throw new IllegalStateException(point + " not registered");
-            }
-            Thread.sleep(50);
+        if (agent) {
+            PointBean.await(server, point);
         }
         KeyRateLimiter limiter = new KeyRateLimiter();
         KeyLimits two = new KeyLimits(2, Long.MAX_VALUE, 10);

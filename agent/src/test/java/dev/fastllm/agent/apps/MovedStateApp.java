@@ -8,7 +8,6 @@ import dev.fastllm.gateway.routing.Router;
 import javax.management.Attribute;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
-import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -42,15 +41,12 @@ public final class MovedStateApp {
 
     public static void main(String[] args) throws Exception {
         List<String> a = List.of(args);
-        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
-        ObjectName point = new ObjectName("dev.fastllm:type=Point,name=gateway.routing");
+        MBeanServer server = PointBean.server();
+        ObjectName point = PointBean.name("gateway.routing");
         boolean agent = a.contains("agent");
         boolean fromOriginal = a.contains("from-original");
-        for (long end = System.currentTimeMillis() + 20_000; agent && !server.isRegistered(point); ) {
-            if (System.currentTimeMillis() > end) {
-                throw new IllegalStateException(point + " not registered");
-            }
-            Thread.sleep(50);
+        if (agent) {
+            PointBean.await(server, point);
         }
         Map<String, List<Deployment>> groups = Map.of(
                 "solo", List.of(deployment("solo", "s1", 4)),
