@@ -130,26 +130,19 @@ public final class FastPool<C> implements AutoCloseable {
                 local.lastLeased = e;
                 return e.reuse;
             }
-            if (local.heldFailedSlot || slots.reserve()) {
-                return connectOn(local);
+            if (slots.reserve() || slots.anyHeld() && slots.connectHeld()) {
+                return connectNew();
             }
-        } else if (slots.anyHeld()) {
-            ThreadStack local = stacks.get();
-            if (local.heldFailedSlot) {
-                // made from the continuation of a failed connect: the original opens it on the slot the
-                // failure freed before its queue is served (requests wait there only when nothing is idle)
-                return connectOn(local);
-            }
+        } else if (slots.anyHeld() && slots.connectHeld()) {
+            // made while a failed connect's future completes: the original freed that slot before completing
+            // it and serves its queue only after, so a request made meanwhile opens on the slot, on any thread
+            return connectNew();
         }
         return await();
     }
 
-    /** Opens a connection for a new request, on the slot it reserved or on the slot held for this thread. */
-    private CompletableFuture<C> connectOn(ThreadStack local) {
-        if (local.heldFailedSlot) {
-            local.heldFailedSlot = false;
-            slots.connectHeld();
-        }
+    /** Opens a connection for a new request, on the slot it reserved or on a failed connect's held slot. */
+    private CompletableFuture<C> connectNew() {
         CompletableFuture<C> target = new CompletableFuture<>();
         connect(target);
         return target;
@@ -555,27 +548,20 @@ public final class FastPool<C> implements AutoCloseable {
 
     /**
      * The connect for {@code target} failed. The original frees the slot, completes the future (whose
-     * continuation runs on this thread) and only then lets a waiting request open on the slot. Here the slot
-     * stays held for this thread while the future completes: a request the continuation makes opens on it
-     * when nothing idle serves it, and neither a release in the continuation nor another thread's drain
-     * gives it to a waiting request first. A slot no request took is then given back and the queue served.
-     * (A request from another thread meanwhile does not see the slot: it counts as made before the
-     * failure.)
+     * continuation runs on this thread) and only then lets a waiting request open on the slot; a request
+     * made in between, by the continuation or by any other thread, finds the slot free and opens on it. Here
+     * the slot is held ({@link PoolSlots#holdFailed}) while the future completes: a new request that no idle
+     * connection serves opens on a held slot, and neither a release nor a drain gives a held slot to a
+     * waiting request. Held slots count alike, so after the completion one held slot, if any is left, is
+     * given back, and the queue is served: as in the original, where each failure's turn at the queue takes
+     * whatever slot is free by then.
      */
     private void failed(CompletableFuture<C> target, Throwable error) {
         slots.holdFailed();
-        ThreadStack local = stacks.get();
-        boolean outer = local.heldFailedSlot;
-        local.heldFailedSlot = true;
-        boolean untaken;
         try {
             target.completeExceptionally(error);
         } finally {
-            untaken = local.heldFailedSlot;
-            local.heldFailedSlot = outer;
-            if (untaken) {
-                slots.freeHeld();
-            }
+            slots.freeHeld();
         }
         drain();
     }

@@ -74,19 +74,38 @@ final class PoolSlots<C> {
         held.incrementAndGet();
     }
 
-    /** A slot held by {@link #holdFailed} becomes a connect again. */
-    void connectHeld() {
-        held.decrementAndGet();
+    /** A slot held by {@link #holdFailed}, if one is left, becomes a connect again; false if none is. */
+    boolean connectHeld() {
+        if (!takeHeld()) {
+            return false;
+        }
         connecting.incrementAndGet();
+        return true;
     }
 
-    /** A slot held by {@link #holdFailed} that no connect took is given back. */
+    /**
+     * At the end of a failed connect's completion: a held slot, if one is left (no request took it, or a
+     * request took another's), is given back.
+     */
     void freeHeld() {
-        held.decrementAndGet();
-        OPEN.getAndAdd(this, -1);
+        if (takeHeld()) {
+            OPEN.getAndAdd(this, -1);
+        }
     }
 
-    /** True while some thread holds a failed connect's slot: only then can a request need to look for it. */
+    private boolean takeHeld() {
+        for (;;) {
+            int h = held.get();
+            if (h == 0) {
+                return false;
+            }
+            if (held.compareAndSet(h, h - 1)) {
+                return true;
+            }
+        }
+    }
+
+    /** True while some failed connect's slot is held: only then can a request need to look for one. */
     boolean anyHeld() {
         return held.get() != 0;
     }

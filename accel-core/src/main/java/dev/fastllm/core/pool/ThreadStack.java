@@ -35,12 +35,6 @@ final class ThreadStack {
      * inside: an acquire called back from one of their connector calls must not wait for its own pass.
      */
     int checking;
-    /**
-     * True while this thread completes the future of a connect that failed and the slot that connect had is
-     * still held for it: a request made from that future's continuation opens on it when nothing idle
-     * serves it, before any waiting request can take it, as in the original (see {@code FastPool.Arrival}).
-     */
-    boolean heldFailedSlot;
 
     ThreadStack(int capacity) {
         this.capacity = Math.max(1, capacity);

@@ -172,4 +172,57 @@ class FailedConnectRetryTest {
     void withNobodyWaitingTheRetryOpensAsUsual() {
         same(4, 0, 1);
     }
+
+    /**
+     * A request from another thread while the failed connect's continuation runs: the original freed the
+     * slot before completing the future and serves its queue only after, so any request made meanwhile, on
+     * any thread, finds the slot free and opens on it, ahead of the waiters. Before, the twin kept the slot
+     * for the completing thread's own requests, and the other thread's request joined the back of the queue.
+     */
+    private static List<String> otherThreadDuringTheContinuation(PoolDifferentialTest.Pool p, FakeConnector c,
+                                                                 int waiting) {
+        List<String> log = new ArrayList<>();
+        c.mode = FakeConnector.Mode.HOLD;
+        AtomicReference<CompletableFuture<Conn>> other = new AtomicReference<>();
+        CompletableFuture<Conn> first = p.acquire();
+        first.whenComplete((conn, error) -> {
+            Thread t = new Thread(() -> other.set(p.acquire()));
+            t.start();
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            log.add("inside the continuation: " + p.stats() + ", other: " + PoolDifferentialTest.outcome(other.get()));
+        });
+        List<CompletableFuture<Conn>> waiters = new ArrayList<>();
+        for (int i = 0; i < waiting; i++) {
+            waiters.add(p.acquire());
+        }
+        c.finishHeld(false);
+        log.add("connects held: " + c.held.size());
+        c.mode = FakeConnector.Mode.IMMEDIATE;
+        while (!c.held.isEmpty()) {
+            c.finishHeld(true);
+        }
+        log.add("other: " + PoolDifferentialTest.outcome(other.get()));
+        for (int i = 0; i < waiters.size(); i++) {
+            log.add("waiter " + i + ": " + PoolDifferentialTest.outcome(waiters.get(i)));
+        }
+        log.add("stats: " + p.stats());
+        return log;
+    }
+
+    @Test
+    void aRequestFromAnotherThreadDuringTheContinuationOpensOnTheFreedSlot() {
+        for (int waiting : new int[] {0, 1, 3}) {
+            AtomicLong clock = new AtomicLong();
+            FakeConnector a = new FakeConnector();
+            FakeConnector b = new FakeConnector();
+            List<String> original = otherThreadDuringTheContinuation(PoolDifferentialTest.original(a, 1, 4, clock), a,
+                    waiting);
+            assertEquals(original, otherThreadDuringTheContinuation(PoolDifferentialTest.twin(b, 1, 4, clock), b,
+                    waiting), waiting + " waiting");
+        }
+    }
 }
