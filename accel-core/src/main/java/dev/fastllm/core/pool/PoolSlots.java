@@ -28,7 +28,7 @@ final class PoolSlots<C> {
     private final Connector<C> connector;
     private final int max;
     private final AtomicInteger connecting = new AtomicInteger();
-    /** Slots of failed connects held for their continuations ({@link #holdFailed}); almost always 0. */
+    /** Slots of failed connects held while their futures complete ({@link #holdFailed}); almost always 0. */
     private final AtomicInteger held = new AtomicInteger();
     private final AtomicLong opened = new AtomicLong();
     private final AtomicLong closed = new AtomicLong();
@@ -66,8 +66,9 @@ final class PoolSlots<C> {
     }
 
     /**
-     * A reserved connect failed, and its slot is held for the failure's continuation (see
-     * {@code FastPool.Arrival}): it no longer counts as connecting, but stays taken.
+     * A reserved connect failed, and its slot is held while the failed future completes (see
+     * {@code FastPool.failed}): it no longer counts as connecting, but stays taken, and only a new request
+     * can take it ({@link #connectHeld}), never a waiting one.
      */
     void holdFailed() {
         connecting.decrementAndGet();
