@@ -130,10 +130,10 @@ public final class FastPool<C> implements AutoCloseable {
                 local.lastLeased = e;
                 return e.reuse;
             }
-            if (slots.reserve() || slots.anyHeld() && slots.connectHeld()) {
+            if (slots.reserve() || slots.connectHeld()) {
                 return connectNew();
             }
-        } else if (slots.anyHeld() && slots.connectHeld()) {
+        } else if (slots.connectHeld()) {
             // made while a failed connect's future completes: the original freed that slot before completing
             // it and serves its queue only after, so a request made meanwhile opens on the slot, on any thread
             return connectNew();

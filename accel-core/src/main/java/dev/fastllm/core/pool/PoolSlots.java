@@ -75,7 +75,10 @@ final class PoolSlots<C> {
         held.incrementAndGet();
     }
 
-    /** A slot held by {@link #holdFailed}, if one is left, becomes a connect again; false if none is. */
+    /**
+     * A slot held by {@link #holdFailed}, if one is left, becomes a connect again; false if none is (one
+     * volatile read: almost always the case).
+     */
     boolean connectHeld() {
         if (!takeHeld()) {
             return false;
@@ -104,11 +107,6 @@ final class PoolSlots<C> {
                 return true;
             }
         }
-    }
-
-    /** True while some failed connect's slot is held: only then can a request need to look for one. */
-    boolean anyHeld() {
-        return held.get() != 0;
     }
 
     /** A reserved connect succeeded: its entry, leased, joins the table. */

@@ -172,31 +172,6 @@ public final class FastRouter {
     }
 
     /**
-     * The reading until which {@code deploymentId} of {@code group} cools down (picks with an earlier reading
-     * skip it); {@link Long#MIN_VALUE} when it never has, or is not in this router. For a caller that hands a
-     * group over to another router.
-     */
-    public long coolingUntil(String group, String deploymentId) {
-        Group g = groups.get(group);
-        int i = g == null ? -1 : g.indexOf(deploymentId);
-        return i < 0 ? Long.MIN_VALUE : g.coolUntil(i);
-    }
-
-    /**
-     * Makes {@code deploymentId} of {@code group} cool down at least until {@code untilMillis}: picks whose
-     * reading is earlier skip it, as after a cooldown of its own; failure counts are left as they are. For a
-     * caller that hands a group over from another router, so that a pick whose clock reading predates the
-     * hand-over still meets the cooldowns the other router held at that reading.
-     */
-    public void coolAtLeastUntil(String group, String deploymentId, long untilMillis) {
-        Group g = groups.get(group);
-        int i = g == null ? -1 : g.indexOf(deploymentId);
-        if (i >= 0) {
-            g.coolAtLeastUntil(i, untilMillis);
-        }
-    }
-
-    /**
      * What {@code group} holds per deployment apart from requests in flight, in the group's order (see
      * {@link DeploymentState}); null for an unknown group. Exact when no pick or end of the group runs
      * meanwhile. For a caller that hands a group over to another router.

@@ -9,10 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@link FastRouter#coolingUntil} and {@link FastRouter#coolAtLeastUntil}, what the agent uses to hand a
- * group's cooldowns over when the group moves: a cooldown taken over acts as one of the twin's own (picks
- * before its end skip the deployment, retry-after waits for it), the later end is kept, and failure counts
- * are left as they are.
+ * A cooldown handed over by {@link FastRouter#takeOver} (the agent hands a group's state over when the group
+ * moves) acts as one of the twin's own: picks before its end skip the deployment, retry-after waits for it,
+ * the later end is kept ({@link FastRouter#state} reads it), and a state without failures leaves the failure
+ * counts as they are.
  */
 class CooldownHandOverTest {
 
@@ -24,17 +24,24 @@ class CooldownHandOverTest {
                         new long[] {FastRouter.UNSET}).build();
     }
 
+    /** A state of deployment "a" that holds nothing but a cooldown ending at {@code until}. */
+    static DeploymentState[] coolingUntil(long until) {
+        return new DeploymentState[] {new DeploymentState(Long.MIN_VALUE, 0, 0, 0, 0, until, new long[0])};
+    }
+
+    static long coolUntil(FastRouter r) {
+        return r.state("g")[0].coolUntil();
+    }
+
     @Test
     void aCooldownTakenOverActsAsTheTwinsOwn() {
         FastRouter r = router();
-        assertEquals(Long.MIN_VALUE, r.coolingUntil("g", "a"), "never cooled");
-        assertEquals(Long.MIN_VALUE, r.coolingUntil("g", "x"));
-        assertEquals(Long.MIN_VALUE, r.coolingUntil("nope", "a"));
-        r.coolAtLeastUntil("g", "a", T + 3_000);
-        r.coolAtLeastUntil("g", "a", T + 1_000); // an earlier end changes nothing
-        r.coolAtLeastUntil("g", "x", T + 9_000); // unknown ids and groups are ignored
-        r.coolAtLeastUntil("nope", "a", T + 9_000);
-        assertEquals(T + 3_000, r.coolingUntil("g", "a"));
+        assertEquals(Long.MIN_VALUE, coolUntil(r), "never cooled");
+        assertNull(r.state("nope"));
+        r.takeOver("g", coolingUntil(T + 3_000));
+        r.takeOver("g", coolingUntil(T + 1_000)); // an earlier end changes nothing
+        r.takeOver("nope", coolingUntil(T + 9_000)); // unknown groups are ignored
+        assertEquals(T + 3_000, coolUntil(r));
         assertTrue(r.isCoolingDown("g", "a", T + 2_999));
         assertFalse(r.isCoolingDown("g", "a", T + 3_000));
         assertNull(r.pick("g", 10, T + 1_000));
@@ -47,6 +54,6 @@ class CooldownHandOverTest {
         Claim d = r.pick("g", 10, T + 3_002);
         r.onEnd(d, 500, 0, T + 3_003);
         assertTrue(r.isCoolingDown("g", "a", T + 3_004), "the second failure in the minute cools it");
-        assertEquals(T + 3_003 + 4_000, r.coolingUntil("g", "a"));
+        assertEquals(T + 3_003 + 4_000, coolUntil(r));
     }
 }

@@ -116,16 +116,15 @@ class StateHandOverTest {
         } while (!c.deploymentId().equals("a"));
         r.onEnd(c, 503, 0, T + 200);
         assertTrue(r.isCoolingDown("g", "a", T + 201));
-        assertEquals(T + 200 + 4_000, r.coolingUntil("g", "a"));
+        assertEquals(T + 200 + 4_000, r.state("g")[0].coolUntil());
     }
 
     @Test
     void forgettingKeepsTheMinuteTheCooldownsAndTheRequestsInFlight() {
         FastRouter r = router(FastRouter.LEAST_BUSY, U, U);
         Claim c = r.pick("g", 10, T);
-        r.coolAtLeastUntil("g", "b", T + 3_000);
-        r.takeOver("g", new DeploymentState[] {
-                new DeploymentState(M, 0, 0, T, 1, Long.MIN_VALUE, NO_LATENCIES), nothing()});
+        r.takeOver("g", new DeploymentState[] {new DeploymentState(M, 0, 0, T, 1, Long.MIN_VALUE, NO_LATENCIES),
+                new DeploymentState(Long.MIN_VALUE, 0, 0, 0, 0, T + 3_000, NO_LATENCIES)});
         r.forget("g");
         DeploymentState[] s = r.state("g");
         assertEquals(M, s[0].minute());

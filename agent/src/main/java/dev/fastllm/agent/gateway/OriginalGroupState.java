@@ -1,6 +1,7 @@
 package dev.fastllm.agent.gateway;
 
 import dev.fastllm.core.routing.DeploymentState;
+import dev.fastllm.core.routing.FastRouter;
 
 import java.lang.reflect.Field;
 import java.util.Arrays;
@@ -16,7 +17,8 @@ import java.util.Arrays;
  */
 final class OriginalGroupState {
 
-    private static final int LATENCY_SAMPLES = 10;
+    /** The original's ring length, the same as the twin's; the constructor checks the original's arrays. */
+    private static final int LATENCY_SAMPLES = FastRouter.LATENCY_SAMPLES;
 
     final int[] inFlight;
     final long[] coolUntil;

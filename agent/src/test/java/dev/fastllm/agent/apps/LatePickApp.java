@@ -5,9 +5,6 @@ import dev.fastllm.gateway.config.RouterSettings;
 import dev.fastllm.gateway.routing.Route;
 import dev.fastllm.gateway.routing.Router;
 
-import javax.management.Attribute;
-import javax.management.MBeanServer;
-import javax.management.ObjectName;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -32,13 +29,9 @@ public final class LatePickApp {
 
     public static void main(String[] args) throws Exception {
         List<String> a = List.of(args);
-        MBeanServer server = PointBean.server();
-        ObjectName point = PointBean.name("gateway.routing");
         boolean agent = a.contains("agent");
         boolean fromOriginal = a.contains("from-original");
-        if (agent) {
-            PointBean.await(server, point);
-        }
+        PointBean point = PointBean.of("gateway.routing", agent);
         Deployment d = new Deployment("solo", "s1", "openai", "m", URI.create("http://127.0.0.1:1/v1"), false, null,
                 OptionalLong.empty(), OptionalLong.empty(), OptionalLong.empty(), Duration.ofSeconds(30), 10,
                 OptionalInt.empty());
@@ -54,13 +47,13 @@ public final class LatePickApp {
         Route warm = router.pick("other", 10, now);
         System.out.println("warm " + warm + " ended " + router.onEnd(warm, 200, 5, now));
         if (agent && fromOriginal) {
-            server.setAttribute(point, new Attribute("Flag", "off"));
+            point.setFlag("off");
         }
         Route failed = router.pick("solo", 10, now);
         System.out.println("first " + failed + " ended " + router.onEnd(failed, 500, 0, now + 1));
         Thread.sleep(1_200);
         if (agent) {
-            server.setAttribute(point, new Attribute("Flag", fromOriginal ? "on" : "off"));
+            point.setFlag(fromOriginal ? "on" : "off");
         }
         long after = now + 5_010;
         Route moved = router.pick("solo", 10, after);
@@ -72,7 +65,7 @@ public final class LatePickApp {
         Route next = router.pick("solo", 10, after + 2);
         System.out.println("next " + next + " ended " + router.onEnd(next, 200, 5, after + 3));
         if (agent) {
-            System.err.println("point fast=" + server.getAttribute(point, "FastCalls"));
+            System.err.println("point fast=" + point.get("FastCalls"));
         }
     }
 }

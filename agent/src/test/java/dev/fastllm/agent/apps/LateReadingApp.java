@@ -3,9 +3,6 @@ package dev.fastllm.agent.apps;
 import dev.fastllm.gateway.limits.KeyLimits;
 import dev.fastllm.gateway.limits.KeyRateLimiter;
 
-import javax.management.Attribute;
-import javax.management.MBeanServer;
-import javax.management.ObjectName;
 
 /**
  * A test application that calls the demo gateway's {@code KeyRateLimiter} with clock readings out of order, as
@@ -21,27 +18,23 @@ public final class LateReadingApp {
     }
 
     public static void main(String[] args) throws Exception {
-        MBeanServer server = PointBean.server();
-        ObjectName point = PointBean.name("gateway.rate-limiter");
         boolean agent = args.length > 0 && args[0].equals("agent");
-        if (agent) {
-            PointBean.await(server, point);
-        }
+        PointBean point = PointBean.of("gateway.rate-limiter", agent);
         KeyRateLimiter limiter = new KeyRateLimiter();
         KeyLimits two = new KeyLimits(2, Long.MAX_VALUE, 10);
         long s = 7_000_000;
         System.out.println(limiter.tryAcquire("k", two, 0, s));
         limiter.release("k");
         if (agent) {
-            server.setAttribute(point, new Attribute("Flag", "off"));
+            point.setFlag("off");
         }
         for (long now : new long[] {s + 60_010, s + 59_990, s + 60_020, s + 60_030}) {
             System.out.println(limiter.tryAcquire("k", two, 0, now));
         }
         System.out.println("tracked " + limiter.trackedKeys());
         if (agent) {
-            System.err.println("point fast=" + server.getAttribute(point, "FastCalls")
-                    + " original=" + server.getAttribute(point, "OriginalCalls"));
+            System.err.println("point fast=" + point.get("FastCalls")
+                    + " original=" + point.get("OriginalCalls"));
         }
     }
 }

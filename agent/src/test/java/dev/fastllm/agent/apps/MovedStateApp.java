@@ -5,9 +5,6 @@ import dev.fastllm.gateway.config.RouterSettings;
 import dev.fastllm.gateway.routing.Route;
 import dev.fastllm.gateway.routing.Router;
 
-import javax.management.Attribute;
-import javax.management.MBeanServer;
-import javax.management.ObjectName;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -41,13 +38,9 @@ public final class MovedStateApp {
 
     public static void main(String[] args) throws Exception {
         List<String> a = List.of(args);
-        MBeanServer server = PointBean.server();
-        ObjectName point = PointBean.name("gateway.routing");
         boolean agent = a.contains("agent");
         boolean fromOriginal = a.contains("from-original");
-        if (agent) {
-            PointBean.await(server, point);
-        }
+        PointBean point = PointBean.of("gateway.routing", agent);
         Map<String, List<Deployment>> groups = Map.of(
                 "solo", List.of(deployment("solo", "s1", 4)),
                 "lat", List.of(deployment("lat", "quick", -1), deployment("lat", "slow", -1)),
@@ -60,7 +53,7 @@ public final class MovedStateApp {
         Route warm = latency.pick("other", 10, now);
         System.out.println("warm " + id(warm) + " ended " + latency.onEnd(warm, 200, 5, now));
         if (agent && fromOriginal) {
-            server.setAttribute(point, new Attribute("Flag", "off"));
+            point.setFlag("off");
         }
         Thread.sleep(1_200);
         Route first = latency.pick("solo", 100, now + 1);
@@ -78,7 +71,7 @@ public final class MovedStateApp {
             t += 1_001;
         }
         if (agent) {
-            server.setAttribute(point, new Attribute("Flag", fromOriginal ? "on" : "off"));
+            point.setFlag(fromOriginal ? "on" : "off");
         }
         long after = now + 40_000;
         Route third = latency.pick("solo", 100, after);
@@ -96,7 +89,7 @@ public final class MovedStateApp {
             System.out.println("latency pick " + id(r) + " ended " + latency.onEnd(r, 200, 1, after + 110 + k));
         }
         if (agent) {
-            System.err.println("point fast=" + server.getAttribute(point, "FastCalls"));
+            System.err.println("point fast=" + point.get("FastCalls"));
         }
     }
 }
