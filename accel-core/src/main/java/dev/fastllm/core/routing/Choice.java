@@ -1,6 +1,7 @@
 package dev.fastllm.core.routing;
 
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.random.RandomGenerator;
 
 /**
  * The four strategies, each choosing among a set of candidate deployments given as a bit mask (bit i:
@@ -132,6 +133,26 @@ final class Choice {
         if (g.seeded != null) {
             return g.seeded.nextLong(bound);
         }
-        return ThreadLocalRandom.current().nextLong(bound);
+        return uniform(ThreadLocalRandom.current(), bound);
+    }
+
+    /**
+     * A uniform draw in {@code [0, bound)}, {@code bound > 0}, without the division that
+     * {@code nextLong(bound)} makes on every draw whose bound is not a power of two: the high half of a
+     * random 64-bit number times {@code bound}, redrawn while the low half falls below {@code 2^64 mod bound},
+     * which leaves every result exactly {@code floor(2^64 / bound)} numbers (the multiply-and-reject method).
+     * The division that finds {@code 2^64 mod bound} runs only when the low half is below {@code bound}.
+     */
+    static long uniform(RandomGenerator random, long bound) {
+        long x = random.nextLong();
+        long low = x * bound;
+        if (Long.compareUnsigned(low, bound) < 0) {
+            long rejectBelow = Long.remainderUnsigned(-bound, bound);
+            while (Long.compareUnsigned(low, rejectBelow) < 0) {
+                x = random.nextLong();
+                low = x * bound;
+            }
+        }
+        return Math.multiplyHigh(x, bound) + ((x >> 63) & bound); // the unsigned product's high half
     }
 }
