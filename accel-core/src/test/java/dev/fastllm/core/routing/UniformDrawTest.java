@@ -57,13 +57,16 @@ class UniformDrawTest {
     private static final long[] BOUNDS = {1, 2, 3, 10, 7_919, (1L << 31) + 1, (1L << 62) + 1, Long.MAX_VALUE - 2,
             Long.MAX_VALUE};
 
+    /** Inputs at the edges of the signed and unsigned ranges, drawn first for every bound. */
+    private static final long[] EDGES = {-1L, Long.MIN_VALUE, Long.MAX_VALUE, 1L << 40};
+
     @Test
     void theResultIsTheHighHalfOfTheUnsignedProduct() {
         SplittableRandom inputs = new SplittableRandom(20261203L);
         for (long bound : BOUNDS) {
             long reject = rejectBelow(bound);
             for (int n = 0; n < 20_000; n++) {
-                long x = n < 4 ? new long[]{-1L, Long.MIN_VALUE, Long.MAX_VALUE, 1L << 40}[n] : inputs.nextLong();
+                long x = n < EDGES.length ? EDGES[n] : inputs.nextLong();
                 if (Long.compareUnsigned(x * bound, reject) < 0) {
                     continue; // redrawn: checked below
                 }

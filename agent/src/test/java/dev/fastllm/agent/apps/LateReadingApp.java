@@ -3,7 +3,6 @@ package dev.fastllm.agent.apps;
 import dev.fastllm.gateway.limits.KeyLimits;
 import dev.fastllm.gateway.limits.KeyRateLimiter;
 
-
 /**
  * A test application that calls the demo gateway's {@code KeyRateLimiter} with clock readings out of order, as
  * a gateway thread descheduled between its clock read and its call makes them: a key's window ends, the point
